@@ -1,0 +1,58 @@
+/**
+ * The one build of the Worker: esbuild → a single ESM module. The local stack, the end-to-end
+ * tests and Pulumi's WorkersScript all use this function, so what is tested is what is uploaded.
+ */
+import { createHash } from "node:crypto";
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { build } from "esbuild";
+import { manifest } from "../../worker/src/manifest";
+
+export const REPO_ROOT = path.resolve(__dirname, "..", "..");
+export const WORKER_ENTRY = path.join(REPO_ROOT, "worker", "src", "index.ts");
+export const DEFAULT_OUT_DIR = path.join(REPO_ROOT, "dist", "worker");
+
+export interface WorkerBundle {
+  /** Absolute path of the written module. */
+  file: string;
+  /** Name of the main module inside the upload (manifest.mainModule). */
+  mainModule: string;
+  /** The module's bytes exactly as written. */
+  contents: Uint8Array;
+  /** Lower-case hex sha256 of `contents`. */
+  sha256: string;
+}
+
+/** Bundles worker/src/index.ts; the same sources always give byte-identical output. */
+export async function buildWorker(outDir: string = DEFAULT_OUT_DIR): Promise<WorkerBundle> {
+  const result = await build({
+    entryPoints: [WORKER_ENTRY],
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    target: "es2022",
+    conditions: ["workerd", "worker", "browser"],
+    mainFields: ["module", "main"],
+    external: ["cloudflare:*", "node:*"],
+    minify: true,
+    legalComments: "none",
+    charset: "utf8",
+    jsx: "automatic",
+    jsxImportSource: "hono/jsx",
+    tsconfig: path.join(REPO_ROOT, "worker", "tsconfig.json"),
+    absWorkingDir: REPO_ROOT,
+    write: false,
+    logLevel: "silent",
+  });
+  const output = result.outputFiles[0];
+  if (!output) throw new Error("esbuild produced no output for the Worker");
+  const file = path.join(outDir, manifest.mainModule);
+  await mkdir(outDir, { recursive: true });
+  await writeFile(file, output.contents);
+  return {
+    file,
+    mainModule: manifest.mainModule,
+    contents: output.contents,
+    sha256: createHash("sha256").update(output.contents).digest("hex"),
+  };
+}

@@ -1,0 +1,50 @@
+/**
+ * Test projects: unit (node, pure functions), worker (inside workerd with real D1/KV/R2/Queues,
+ * bindings generated from the manifest), infra (Pulumi mocks), e2e (the local stack over HTTP).
+ */
+import path from "node:path";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
+import { defineConfig } from "vitest/config";
+import { miniflareBindings } from "./scripts/lib/miniflare-options";
+import { TEST_SECRETS } from "./tests/secrets";
+
+export default defineConfig(async () => {
+  const migrations = await readD1Migrations(path.join(__dirname, "migrations"));
+  const bindings = miniflareBindings({ secrets: TEST_SECRETS, vars: { UPSTREAM_URL: "http://upstream.test" } });
+  return {
+    test: {
+      projects: [
+        { test: { name: "unit", include: ["tests/unit/**/*.test.ts"], environment: "node" } },
+        {
+          plugins: [
+            cloudflareTest({
+              main: "./worker/src/index.ts",
+              miniflare: {
+                ...bindings,
+                // Tests drive queue() themselves; automatic delivery would race their assertions.
+                queueConsumers: {},
+                bindings: { ...bindings.bindings, TEST_MIGRATIONS: migrations },
+              },
+            }),
+          ],
+          test: {
+            name: "worker",
+            include: ["tests/worker/**/*.test.ts"],
+            setupFiles: ["./tests/worker/setup.ts"],
+          },
+        },
+        { test: { name: "infra", include: ["tests/infra/**/*.test.ts"], environment: "node", testTimeout: 60_000 } },
+        {
+          test: {
+            name: "e2e",
+            include: ["tests/e2e/**/*.test.ts"],
+            environment: "node",
+            testTimeout: 120_000,
+            hookTimeout: 120_000,
+            fileParallelism: false,
+          },
+        },
+      ],
+    },
+  };
+});

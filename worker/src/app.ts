@@ -1,0 +1,45 @@
+/**
+ * The HTTP app: pathmeter's own routes under the reserved prefix (token-protected), and every
+ * other path proxied to the upstream and recorded.
+ */
+import { Hono, type MiddlewareHandler } from "hono";
+import { opsRoutes } from "./api/ops";
+import { requireAdminToken } from "./api/auth";
+import { ApiError, onError } from "./api/errors";
+import { statsRoutes } from "./api/stats";
+import type { AppEnv } from "./app-env";
+import { configOf } from "./config";
+import { proxyToUpstream } from "./gateway/proxy";
+import { pathStats } from "./gateway/record";
+import { ingestRoutes } from "./ingest/route";
+
+const withConfig: MiddlewareHandler<AppEnv> = async function withConfig(c, next) {
+  c.set("config", configOf(c.env));
+  await next();
+};
+
+/** pathmeter's own routes, served under the reserved prefix (configurable, so not a basePath). */
+const reserved = new Hono<AppEnv>();
+reserved.onError(onError);
+reserved.use("*", withConfig, requireAdminToken());
+reserved.route("/ingest", ingestRoutes);
+reserved.route("/api/stats", statsRoutes);
+reserved.route("/api/ops", opsRoutes);
+reserved.all("*", (c) => {
+  throw new ApiError(404, "not_found", `no pathmeter endpoint at ${c.req.method} ${c.req.path}`);
+});
+
+export const app = new Hono<AppEnv>();
+app.onError(onError);
+app.use("*", withConfig);
+app.all("*", async function dispatch(c, next) {
+  const prefix = c.get("config").reservedPrefix;
+  const path = c.req.path;
+  if (path === prefix || path.startsWith(`${prefix}/`)) {
+    const url = new URL(c.req.url);
+    url.pathname = path.slice(prefix.length) || "/";
+    return reserved.fetch(new Request(url, c.req.raw), c.env, c.executionCtx);
+  }
+  await next();
+});
+app.all("*", pathStats(), proxyToUpstream());

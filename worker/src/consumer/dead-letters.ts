@@ -1,0 +1,29 @@
+/**
+ * Dead-letter consumer: every message the events queue gave up on is kept in `dead_letters`
+ * (payload, attempts, reason) for inspection and replay; nothing is dropped.
+ */
+import type { Env } from "../env";
+import { manifest } from "../manifest";
+
+/** Why a message reaches this queue: the events consumer retried it `maxRetries` times. */
+const REASON = `delivery failed after ${manifest.queues.events.consumer.maxRetries} retries`;
+
+export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  const now = Date.now();
+  const statements = batch.messages.map((m) =>
+    env.DB.prepare(
+      `INSERT INTO dead_letters (message_id, payload, attempts, reason, received_at)
+       VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (message_id) DO NOTHING`,
+    ).bind(m.id, JSON.stringify(m.body) ?? "null", m.attempts, REASON, now),
+  );
+  try {
+    await env.DB.batch(statements);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    console.error(`pathmeter: storing ${batch.messages.length} dead letters failed, retrying: ${reason}`);
+    const delaySeconds = manifest.queues.deadLetters.consumer.retryDelaySeconds;
+    for (const message of batch.messages) message.retry({ delaySeconds });
+    return;
+  }
+  for (const message of batch.messages) message.ack();
+}

@@ -1,0 +1,129 @@
+/**
+ * The one write path for traffic events, shared by the queue consumer and the gateway's direct
+ * fallback: statements that run inside ONE `db.batch()` (one D1 transaction), so the detail rows
+ * and every aggregate built from them commit together or not at all.
+ *
+ * Exactly-once under redelivery, duplicates and concurrent consumers comes from two facts:
+ * - detail rows are inserted with `ON CONFLICT (id) DO NOTHING`, so an id is stored once;
+ * - aggregates are built from `seq > after_seq`, i.e. only from the rows THIS transaction
+ *   inserted (seq is AUTOINCREMENT and D1 has one writer), and applied as commutative upserts
+ *   (`n = n + excluded.n`, min/max), never read-modify-write in JS.
+ *
+ * The whole batch of events travels as one JSON parameter through `json_each`, which keeps every
+ * statement far below D1's 100-bound-parameter limit whatever the batch size.
+ */
+import type { TrafficEvent } from "../event";
+import { bucketOf } from "../sketches/latency";
+
+export interface WriteOptions {
+  /** Distinct path templates admitted per UTC day; later new ones are stored as `(other)`. */
+  maxPathsPerDay: number;
+  /** Unique id of this attempt (defaults to a random UUID). */
+  attempt?: string;
+}
+
+export const OTHER_PATH = "(other)";
+
+/** Rows inserted by the current attempt. `?1` is always the attempt id. */
+const MINE = "seq > (SELECT after_seq FROM write_attempts WHERE attempt = ?1)";
+const HOUR = "(ts - ts % 3600000)";
+const DAY = "date(ts / 1000, 'unixepoch')";
+
+const SQL = {
+  mark: `INSERT INTO write_attempts (attempt, after_seq)
+    SELECT ?1, coalesce(max(seq), 0) FROM traffic_events`,
+  insert: `INSERT INTO traffic_events
+      (id, ts, method, path, status, duration_ms, latency_bucket, bytes, client_hash, colo, country, source)
+    SELECT e.value ->> '$.id', e.value ->> '$.ts', e.value ->> '$.method', e.value ->> '$.path',
+      e.value ->> '$.status', e.value ->> '$.durationMs', e.value ->> '$.bucket', e.value ->> '$.bytes',
+      e.value ->> '$.clientHash', e.value ->> '$.colo', e.value ->> '$.country', e.value ->> '$.source'
+    FROM json_each(?2) AS e WHERE true
+    ON CONFLICT (id) DO NOTHING`,
+  // Admit new (day, path) pairs while the day is under the cap. row_number() ranks this
+  // attempt's new paths so the cap holds exactly even when one batch brings many new paths.
+  admitPaths: `INSERT INTO daily_paths (day, path)
+    SELECT day, path FROM (
+      SELECT n.day, n.path,
+        row_number() OVER (PARTITION BY n.day ORDER BY n.path) AS rank,
+        (SELECT count(*) FROM daily_paths d WHERE d.day = n.day) AS admitted
+      FROM (SELECT DISTINCT ${DAY} AS day, path FROM traffic_events WHERE ${MINE}) AS n
+      WHERE NOT EXISTS (SELECT 1 FROM daily_paths d WHERE d.day = n.day AND d.path = n.path)
+    ) WHERE admitted + rank <= ?2
+    ON CONFLICT DO NOTHING`,
+  capPaths: `UPDATE traffic_events SET path = '${OTHER_PATH}'
+    WHERE ${MINE} AND NOT EXISTS (
+      SELECT 1 FROM daily_paths d WHERE d.day = date(traffic_events.ts / 1000, 'unixepoch')
+        AND d.path = traffic_events.path)`,
+  hourly: `INSERT INTO path_stats_hourly (hour, path, method, requests, status_1xx, status_2xx, status_3xx,
+      status_4xx, status_5xx, duration_sum_ms, duration_min_ms, duration_max_ms, bytes)
+    SELECT ${HOUR}, path, method, count(*),
+      sum(status < 200), sum(status BETWEEN 200 AND 299), sum(status BETWEEN 300 AND 399),
+      sum(status BETWEEN 400 AND 499), sum(status >= 500),
+      sum(duration_ms), min(duration_ms), max(duration_ms), coalesce(sum(bytes), 0)
+    FROM traffic_events WHERE ${MINE} GROUP BY 1, 2, 3
+    ON CONFLICT (hour, path, method) DO UPDATE SET
+      requests = requests + excluded.requests,
+      status_1xx = status_1xx + excluded.status_1xx,
+      status_2xx = status_2xx + excluded.status_2xx,
+      status_3xx = status_3xx + excluded.status_3xx,
+      status_4xx = status_4xx + excluded.status_4xx,
+      status_5xx = status_5xx + excluded.status_5xx,
+      duration_sum_ms = duration_sum_ms + excluded.duration_sum_ms,
+      duration_min_ms = min(duration_min_ms, excluded.duration_min_ms),
+      duration_max_ms = max(duration_max_ms, excluded.duration_max_ms),
+      bytes = bytes + excluded.bytes`,
+  latency: `INSERT INTO path_latency_hourly (hour, path, method, bucket, count)
+    SELECT ${HOUR}, path, method, latency_bucket, count(*)
+    FROM traffic_events WHERE ${MINE} GROUP BY 1, 2, 3, 4
+    ON CONFLICT (hour, path, method, bucket) DO UPDATE SET count = count + excluded.count`,
+  pending: `INSERT INTO rollup_pending (hour)
+    SELECT DISTINCT ${HOUR} FROM traffic_events WHERE ${MINE}
+    ON CONFLICT DO NOTHING`,
+  counted: `INSERT INTO pipeline_counters (name, value)
+    SELECT 'events_stored', count(*) FROM traffic_events WHERE ${MINE}
+    ON CONFLICT (name) DO UPDATE SET value = value + excluded.value`,
+  lastBatch: `INSERT INTO pipeline_counters (name, value) VALUES ('last_batch_at', ?1)
+    ON CONFLICT (name) DO UPDATE SET value = max(value, excluded.value)`,
+  unmark: "DELETE FROM write_attempts WHERE attempt = ?1",
+} as const;
+
+/** The row shape `json_each` reads: a TrafficEvent plus its precomputed latency bucket. */
+const toRow = (e: TrafficEvent) => ({ ...e, bucket: bucketOf(e.durationMs) });
+
+/**
+ * Statements that store `events` exactly once and fold the newly stored ones into every
+ * aggregate. Run them with `db.batch([...])`, optionally followed by more statements that must
+ * commit in the same transaction. Empty input gives no statements.
+ */
+export function eventWriteStatements(
+  db: D1Database,
+  events: readonly TrafficEvent[],
+  options: WriteOptions,
+  now: number = Date.now(),
+): D1PreparedStatement[] {
+  if (events.length === 0) return [];
+  const attempt = options.attempt ?? crypto.randomUUID();
+  const rows = JSON.stringify(events.map(toRow));
+  return [
+    db.prepare(SQL.mark).bind(attempt),
+    db.prepare(SQL.insert).bind(attempt, rows),
+    db.prepare(SQL.admitPaths).bind(attempt, options.maxPathsPerDay),
+    db.prepare(SQL.capPaths).bind(attempt),
+    db.prepare(SQL.hourly).bind(attempt),
+    db.prepare(SQL.latency).bind(attempt),
+    db.prepare(SQL.pending).bind(attempt),
+    db.prepare(SQL.counted).bind(attempt),
+    db.prepare(SQL.lastBatch).bind(now),
+    db.prepare(SQL.unmark).bind(attempt),
+  ];
+}
+
+/** Stores events in one transaction; used where nothing else has to commit with them. */
+export async function writeEvents(
+  db: D1Database,
+  events: readonly TrafficEvent[],
+  options: WriteOptions,
+): Promise<void> {
+  const statements = eventWriteStatements(db, events, options);
+  if (statements.length > 0) await db.batch(statements);
+}
