@@ -9,8 +9,11 @@ import { miniflareBindings } from "./scripts/lib/miniflare-options";
 import { TEST_SECRETS } from "./tests/secrets";
 
 export default defineConfig(async () => {
-  const migrations = await readD1Migrations(path.join(__dirname, "migrations"));
-  const bindings = miniflareBindings({ secrets: TEST_SECRETS, vars: { UPSTREAM_URL: "http://upstream.test" } });
+  const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
+  const bindings = miniflareBindings({
+    secrets: TEST_SECRETS,
+    vars: { UPSTREAM_URL: "http://upstream.test" },
+  });
   return {
     test: {
       projects: [
@@ -33,7 +36,14 @@ export default defineConfig(async () => {
             setupFiles: ["./tests/worker/setup.ts"],
           },
         },
-        { test: { name: "infra", include: ["tests/infra/**/*.test.ts"], environment: "node", testTimeout: 60_000 } },
+        {
+          test: {
+            name: "infra",
+            include: ["tests/infra/**/*.test.ts"],
+            environment: "node",
+            testTimeout: 60_000,
+          },
+        },
         {
           test: {
             name: "e2e",

@@ -150,7 +150,10 @@ export function planMigrations(
   for (const row of applied) {
     const file = byName.get(row.name);
     if (!file)
-      throw new MigrationError("missing_file", `${row.name} is applied to the database but missing from migrations/`);
+      throw new MigrationError(
+        "missing_file",
+        `${row.name} is applied to the database but missing from migrations/`,
+      );
     if (row.sha256 !== null && row.sha256 !== file.sha256)
       throw new MigrationError(
         "changed_after_apply",
@@ -179,7 +182,10 @@ export async function migrate(db: SqlExecutor, files: readonly MigrationFile[]):
     const statements: Statement[] = [
       ...splitSqlStatements(file.sql).map((sql) => ({ sql })),
       { sql: `INSERT INTO ${LEDGER_TABLE} (name) VALUES (?)`, params: [file.name] },
-      { sql: `INSERT OR REPLACE INTO ${HASH_TABLE} (name, sha256) VALUES (?, ?)`, params: [file.name, file.sha256] },
+      {
+        sql: `INSERT OR REPLACE INTO ${HASH_TABLE} (name, sha256) VALUES (?, ?)`,
+        params: [file.name, file.sha256],
+      },
     ];
     try {
       await db.transaction(statements);

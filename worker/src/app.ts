@@ -3,9 +3,9 @@
  * other path proxied to the upstream and recorded.
  */
 import { Hono, type MiddlewareHandler } from "hono";
-import { opsRoutes } from "./api/ops";
 import { requireAdminToken } from "./api/auth";
 import { ApiError, onError } from "./api/errors";
+import { opsRoutes } from "./api/ops";
 import { statsRoutes } from "./api/stats";
 import type { AppEnv } from "./app-env";
 import { configOf } from "./config";

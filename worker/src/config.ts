@@ -21,7 +21,8 @@ export class ConfigError extends Error {
 
 const positiveInt = (name: string, raw: string): number => {
   const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n <= 0) throw new ConfigError(`${name} must be a positive integer, got "${raw}"`);
+  if (!Number.isSafeInteger(n) || n <= 0)
+    throw new ConfigError(`${name} must be a positive integer, got "${raw}"`);
   return n;
 };
 

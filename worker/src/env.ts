@@ -1,8 +1,9 @@
 /**
  * The Worker's environment, derived from the bindings manifest so the two cannot drift.
  */
-import type { Manifest } from "./manifest";
+
 import type { TrafficEvent } from "./event";
+import type { Manifest } from "./manifest";
 
 type Binding<Name extends string, T> = { readonly [K in Name]: T };
 

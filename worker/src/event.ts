@@ -6,7 +6,17 @@
 /** Longest stored path template; longer paths are cut by the normaliser before they get here. */
 export const MAX_PATH_LENGTH = 256;
 export const MAX_ID_LENGTH = 80;
-export const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"] as const;
+export const HTTP_METHODS = [
+  "GET",
+  "HEAD",
+  "POST",
+  "PUT",
+  "PATCH",
+  "DELETE",
+  "OPTIONS",
+  "TRACE",
+  "CONNECT",
+] as const;
 export type HttpMethod = (typeof HTTP_METHODS)[number];
 
 export interface TrafficEvent {
@@ -84,7 +94,8 @@ const optionalText = (v: unknown): v is string | null | undefined =>
 export function validateTrafficEvent(body: unknown): Validated<TrafficEvent> {
   if (!isRecord(body)) return reject("invalid_event", "event must be a JSON object");
   const { id, ts, method, path, status, durationMs, bytes, clientHash, colo, country, source } = body;
-  if (!isShortText(id, MAX_ID_LENGTH)) return reject("invalid_id", `id must be a string of 1..${MAX_ID_LENGTH}`);
+  if (!isShortText(id, MAX_ID_LENGTH))
+    return reject("invalid_id", `id must be a string of 1..${MAX_ID_LENGTH}`);
   if (!isPlausibleTimestamp(ts)) return reject("invalid_ts", "ts must be epoch milliseconds");
   if (!isHttpMethod(method)) return reject("invalid_method", "method must be an upper-case HTTP method");
   if (!isShortText(path, MAX_PATH_LENGTH) || !path.startsWith("/"))
@@ -95,7 +106,8 @@ export function validateTrafficEvent(body: unknown): Validated<TrafficEvent> {
   if (!isShortText(clientHash, 64)) return reject("invalid_client", "clientHash must be a string of 1..64");
   if (!optionalText(colo) || !optionalText(country))
     return reject("invalid_event", "colo and country must be short strings");
-  if (source !== "gateway" && source !== "ingest") return reject("invalid_source", "source must be gateway|ingest");
+  if (source !== "gateway" && source !== "ingest")
+    return reject("invalid_source", "source must be gateway|ingest");
   return {
     ok: true,
     value: {

@@ -11,5 +11,5 @@ export const requireAdminToken = (): MiddlewareHandler<AppEnv> =>
   async function requireAdminToken(c, next) {
     const token = c.env.ADMIN_TOKEN;
     if (!token) throw new ApiError(503, "not_configured", "ADMIN_TOKEN is not set for this Worker");
-    return bearerAuth({ token })(c, next);
+    return bearerAuth<AppEnv>({ token })(c, next);
   };

@@ -37,7 +37,8 @@ export const errorBody = (code: ApiErrorCode, message: string) => ({ error: { co
 export function onError(err: Error, c: Context): Response {
   if (err instanceof ApiError) return c.json(errorBody(err.code, err.message), err.status);
   if (err instanceof HTTPException) {
-    const code: ApiErrorCode = err.status === 401 ? "unauthorized" : err.status === 413 ? "body_too_large" : "bad_request";
+    const code: ApiErrorCode =
+      err.status === 401 ? "unauthorized" : err.status === 413 ? "body_too_large" : "bad_request";
     const message = err.status === 401 ? "a valid bearer token is required" : err.message || "bad request";
     const res = c.json(errorBody(code, message), err.status as ContentfulStatusCode);
     const challenge = err.getResponse().headers.get("WWW-Authenticate");

@@ -5,8 +5,8 @@
  * `maxRetries` the queue moves it to the dead-letter queue.
  */
 import { configOf } from "../config";
+import { type RejectedMessage, rejectedMessageStatements } from "../db/rejections";
 import { eventWriteStatements } from "../db/write-events";
-import { rejectedMessageStatements, type RejectedMessage } from "../db/rejections";
 import type { Env } from "../env";
 import { type TrafficEvent, validateTrafficEvent } from "../event";
 import { manifest } from "../manifest";

@@ -52,7 +52,11 @@ export async function readLatencyHistogram(
 }
 
 /** Distinct clients in range matching the filter, exact while the detail rows are hot. */
-export async function readUniqueClients(db: D1Database, range: HourRange, filter: PathFilter = {}): Promise<number> {
+export async function readUniqueClients(
+  db: D1Database,
+  range: HourRange,
+  filter: PathFilter = {},
+): Promise<number> {
   const f = filterSql(filter, 3);
   const row = await db
     .prepare(

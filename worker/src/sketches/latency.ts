@@ -24,7 +24,7 @@ export function bucketOf(durationMs: number): number {
 }
 
 /** The representative value of a bucket: within RELATIVE_ACCURACY of anything in it. */
-export function valueOf(bucket: number): number {
+export function bucketValue(bucket: number): number {
   if (bucket === ZERO_BUCKET) return 0;
   return (2 * GAMMA ** bucket) / (GAMMA + 1);
 }
@@ -47,13 +47,17 @@ export function quantile(histogram: LatencyHistogram, q: number): number | null 
   let seen = 0;
   for (const key of keys) {
     seen += histogram.get(key) ?? 0;
-    if (seen >= rank) return valueOf(key);
+    if (seen >= rank) return bucketValue(key);
   }
-  return valueOf(keys[keys.length - 1] ?? ZERO_BUCKET);
+  return bucketValue(keys[keys.length - 1] ?? ZERO_BUCKET);
 }
 
 /** p50/p95/p99 rounded to 0.01 ms (well inside the 1% error), or nulls when empty. */
-export function percentiles(histogram: LatencyHistogram): { p50: number | null; p95: number | null; p99: number | null } {
+export function percentiles(histogram: LatencyHistogram): {
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+} {
   const round = (v: number | null) => (v === null ? null : Math.round(v * 100) / 100);
   return {
     p50: round(quantile(histogram, 0.5)),
