@@ -1,7 +1,46 @@
+/**
+ * The gateway's proxy: every request outside the reserved prefix goes to the upstream API with
+ * its method, headers, streamed body and query string; the upstream's status, headers and
+ * streamed body come back. Built on hono's `proxy` helper, which (checked in hono 4.13's source)
+ * drops hop-by-hop headers both ways (Connection, Keep-Alive, TE, Trailer, Transfer-Encoding,
+ * Upgrade, Proxy-*), drops Accept-Encoding so the runtime negotiates compression itself, and
+ * drops Content-Encoding/Content-Length of a compressed upstream response because the runtime
+ * hands over the decoded body (and re-encodes it for the client as negotiated).
+ */
 import type { Handler } from "hono";
+import { proxy } from "hono/proxy";
+import { ApiError } from "../api/errors";
 import type { AppEnv } from "../app-env";
 
+/** The upstream URL of a request: upstream origin + upstream base path + request path + query. */
+export function upstreamTarget(upstream: URL, requestUrl: string): string {
+  const url = new URL(requestUrl);
+  const base = upstream.pathname.replace(/\/+$/, "");
+  return `${upstream.origin}${base}${url.pathname}${url.search}`;
+}
+
+/**
+ * Forwards the request to `config.upstreamUrl` and returns the upstream's response unchanged
+ * (redirects are passed back, never followed). Errors, as `{"error":{"code","message"}}`:
+ * - 503 `not_configured` when UPSTREAM_URL is empty: the gateway is not set up yet, nothing failed;
+ * - 502 `upstream_unreachable` when the upstream cannot be reached (DNS, connection, reset).
+ * The Host header is not forwarded: the upstream sees its own host name, from its URL.
+ */
 export const proxyToUpstream = (): Handler<AppEnv> =>
-  function proxyToUpstream(c) {
-    return c.text("todo", 501);
+  async function proxyToUpstream(c) {
+    const upstream = c.get("config").upstreamUrl;
+    if (!upstream)
+      throw new ApiError(503, "not_configured", "UPSTREAM_URL is not set: there is no API to proxy to");
+    try {
+      return await proxy(upstreamTarget(upstream, c.req.url), {
+        raw: c.req.raw,
+        headers: { ...c.req.header(), host: undefined },
+        redirect: "manual",
+      });
+    } catch (error) {
+      console.warn(
+        `pathmeter: upstream unreachable: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      throw new ApiError(502, "upstream_unreachable", "the upstream API could not be reached");
+    }
   };

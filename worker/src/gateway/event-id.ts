@@ -1,0 +1,29 @@
+/**
+ * Event ids, derived the same way by the gateway and the ingest API so a re-sent event is stored
+ * once: `${ts}-${32 hex}`, the hex being the first 128 bits of SHA-256 over
+ * JSON([ts, clientHash, rawPath, requestId]).
+ *
+ * Why 128 bits: by the birthday bound, n random b-bit values collide with probability
+ * p ≈ n² / 2^(b+1). At n = 10^10 events and b = 128: p ≈ 10^20 / 2^129 ≈ 10^20 / 6.8·10^38
+ * ≈ 1.5·10^-19, i.e. never in practice. (64 bits would give ≈ 2.7, a near-certain collision.)
+ * The ts prefix makes it smaller still: two ids can only collide when both events start in the
+ * same millisecond, so the real bound is Σ over milliseconds of n_ms² / 2^129.
+ */
+import { hexPrefix } from "./hex";
+
+const encoder = new TextEncoder();
+
+/** `${ts}-${32 hex}` for one request; the same inputs always give the same id. */
+export async function eventId(
+  ts: number,
+  clientHash: string,
+  rawPath: string,
+  requestId: string,
+): Promise<string> {
+  const input = encoder.encode(JSON.stringify([ts, clientHash, rawPath, requestId]));
+  return `${ts}-${hexPrefix(await crypto.subtle.digest("SHA-256", input), 16)}`;
+}
+
+/** The request's id: Cloudflare's `CF-Ray`, else `X-Request-Id`, else a fresh random UUID. */
+export const requestIdOf = (headers: Headers): string =>
+  headers.get("CF-Ray") ?? headers.get("X-Request-Id") ?? crypto.randomUUID();

@@ -1,0 +1,78 @@
+/**
+ * Path normalisation (invariant 4): a raw request path becomes a bounded template, so an
+ * attacker hitting random URLs cannot grow the number of distinct paths without bound.
+ *
+ * Order: query string and fragment dropped, repeated slashes collapsed, trailing slash removed;
+ * then the configured route templates (first match in configured order, matched by hono's own
+ * PatternRouter, so `:param`, `:param{regex}` and `*` mean what they mean in hono); otherwise the
+ * generic rules turn identifier-like segments into `:id`. The result is at most MAX_PATH_LENGTH.
+ */
+import { PatternRouter } from "hono/router/pattern-router";
+import { MAX_PATH_LENGTH } from "../event";
+
+export type Normaliser = (rawPath: string) => string;
+
+/** Raw input beyond this is ignored: the template is capped far below it anyway. */
+const MAX_RAW_PATH_LENGTH = 4_096;
+
+const NUMERIC = /^\d+$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** ≥ 8 hex characters with at least one digit ("deadbeef" or "accessed" stay words). */
+const HEX = /^(?=[a-f]*\d)[0-9a-f]{8,}$/i;
+/** ≥ 20 base64url-ish characters mixing letters and digits: tokens, hashes, opaque ids. */
+const OPAQUE = /^(?=[\w=-]*\d)(?=[\w=-]*[A-Za-z])[\w=-]{20,}$/;
+
+/** True when a path segment looks like an identifier rather than a name. */
+export const isIdSegment = (segment: string): boolean =>
+  NUMERIC.test(segment) || UUID.test(segment) || HEX.test(segment) || OPAQUE.test(segment);
+
+/** Query/fragment dropped, slashes collapsed, a leading slash ensured, no trailing slash but `/`. */
+export function cleanPath(rawPath: string): string {
+  let path = rawPath.slice(0, MAX_RAW_PATH_LENGTH);
+  const end = path.search(/[?#]/);
+  if (end >= 0) path = path.slice(0, end);
+  path = `/${path}`.replace(/\/{2,}/g, "/");
+  return path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path;
+}
+
+/** Cuts to MAX_PATH_LENGTH without leaving half of a UTF-16 surrogate pair at the end. */
+function capLength(path: string): string {
+  if (path.length <= MAX_PATH_LENGTH) return path;
+  const cut = path.slice(0, MAX_PATH_LENGTH);
+  const last = cut.charCodeAt(cut.length - 1);
+  return last >= 0xd800 && last <= 0xdbff ? cut.slice(0, -1) : cut;
+}
+
+/**
+ * A normaliser for these route templates. Templates are compiled once here, so build it once per
+ * config (see `normaliserFor`), not per request.
+ */
+export function createNormaliser(routes: readonly string[]): Normaliser {
+  const router = new PatternRouter<string>();
+  for (const route of routes) router.add("ALL", route, cleanPath(route));
+  return function normalise(rawPath) {
+    const path = cleanPath(rawPath);
+    const [matches] = router.match("ALL", path);
+    const template = matches[0]?.[0];
+    if (template !== undefined) return capLength(template);
+    return capLength(
+      path
+        .split("/")
+        .map((segment) => (isIdSegment(segment) ? ":id" : segment))
+        .join("/"),
+    );
+  };
+}
+
+const cache = new Map<string, Normaliser>();
+
+/** The normaliser of a route list, built on first use and reused by every later request. */
+export function normaliserFor(routes: readonly string[]): Normaliser {
+  const key = JSON.stringify(routes);
+  let normalise = cache.get(key);
+  if (!normalise) {
+    normalise = createNormaliser(routes);
+    cache.set(key, normalise);
+  }
+  return normalise;
+}

@@ -1,0 +1,113 @@
+/**
+ * One ingested event → a TrafficEvent, or the reason it is rejected. The path is normalised, the
+ * client IP hashed and a missing id derived exactly as the gateway does, so an event re-sent by
+ * the caller (or recorded by both) is stored once.
+ */
+
+import {
+  isByteCount,
+  isDuration,
+  isHttpMethod,
+  isHttpStatus,
+  isPlausibleTimestamp,
+  MAX_ID_LENGTH,
+  type RejectionCode,
+  type TrafficEvent,
+  type Validated,
+  validateTrafficEvent,
+} from "../event";
+import { hashClientIp } from "../gateway/client-hash";
+import { eventId } from "../gateway/event-id";
+import type { Normaliser } from "../gateway/normalise";
+
+export interface IngestContext {
+  /** Time of the request, epoch ms. */
+  now: number;
+  /** Events older than this many days are `too_old`. */
+  maxEventAgeDays: number;
+  /** CLIENT_IP_SALT: the gateway's HMAC key. */
+  salt: string;
+  normalise: Normaliser;
+}
+
+/** Events starting more than this far ahead of the server clock are `in_future`. */
+export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+const DAY_MS = 86_400_000;
+const MAX_REQUEST_ID_LENGTH = 200;
+/** A hash, never an address: no dots or colons, so a raw IP cannot pass as a clientHash. */
+const CLIENT_HASH = /^[\w-]{1,64}$/;
+const CLIENT_IP = /^[0-9A-Fa-f:.]{2,45}$/;
+
+const reject = (code: RejectionCode, message: string): Validated<never> => ({
+  ok: false,
+  rejection: { code, message },
+});
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** The client hash of an event: its clientIp hashed with the salt, its clientHash, or hash(""). */
+async function clientOf(event: Record<string, unknown>, salt: string): Promise<Validated<string>> {
+  const { clientIp, clientHash } = event;
+  if (clientIp !== undefined && clientHash !== undefined)
+    return reject("invalid_client", "give clientIp or clientHash, not both");
+  if (clientHash !== undefined) {
+    if (typeof clientHash !== "string" || !CLIENT_HASH.test(clientHash))
+      return reject("invalid_client", "clientHash must be 1..64 characters of [A-Za-z0-9_-]");
+    return { ok: true, value: clientHash };
+  }
+  if (clientIp !== undefined && (typeof clientIp !== "string" || !CLIENT_IP.test(clientIp)))
+    return reject("invalid_client", "clientIp must be an IPv4 or IPv6 address");
+  // Like the gateway: a request without a client IP is hashed as the empty string.
+  return { ok: true, value: await hashClientIp(salt, clientIp ?? "") };
+}
+
+function checkTime(ts: unknown, context: IngestContext): Validated<number> {
+  if (!isPlausibleTimestamp(ts)) return reject("invalid_ts", "ts must be an integer of epoch milliseconds");
+  if (ts < context.now - context.maxEventAgeDays * DAY_MS)
+    return reject("too_old", `ts is more than ${context.maxEventAgeDays} days in the past`);
+  if (ts > context.now + MAX_CLOCK_SKEW_MS)
+    return reject("in_future", "ts is more than 5 minutes in the future");
+  return { ok: true, value: ts };
+}
+
+/** Validates one raw item of an ingest request and builds its TrafficEvent. */
+export async function ingestEvent(item: unknown, context: IngestContext): Promise<Validated<TrafficEvent>> {
+  if (!isRecord(item)) return reject("invalid_event", "each event must be a JSON object");
+  const { id, method, path, status, durationMs, bytes, requestId } = item;
+  const ts = checkTime(item.ts, context);
+  if (!ts.ok) return ts;
+  const upperMethod = typeof method === "string" ? method.toUpperCase() : method;
+  if (!isHttpMethod(upperMethod))
+    return reject("invalid_method", "method must be an HTTP method such as GET");
+  if (typeof path !== "string" || !path.startsWith("/"))
+    return reject("invalid_path", 'path must be a string starting with "/"');
+  if (!isHttpStatus(status)) return reject("invalid_status", "status must be an integer 100..599");
+  if (!isDuration(durationMs))
+    return reject("invalid_duration", "durationMs must be a finite number of ms, 0..86400000");
+  if (bytes !== undefined && !isByteCount(bytes))
+    return reject("invalid_bytes", "bytes must be a non-negative integer");
+  if (id !== undefined && (typeof id !== "string" || id.length === 0 || id.length > MAX_ID_LENGTH))
+    return reject("invalid_id", `id must be a string of 1..${MAX_ID_LENGTH} characters`);
+  if (
+    requestId !== undefined &&
+    (typeof requestId !== "string" || requestId.length === 0 || requestId.length > MAX_REQUEST_ID_LENGTH)
+  )
+    return reject("invalid_event", `requestId must be a string of 1..${MAX_REQUEST_ID_LENGTH} characters`);
+  const client = await clientOf(item, context.salt);
+  if (!client.ok) return client;
+
+  return validateTrafficEvent({
+    id: id ?? (await eventId(ts.value, client.value, path, requestId ?? "")),
+    ts: ts.value,
+    method: upperMethod,
+    path: context.normalise(path),
+    status,
+    durationMs,
+    bytes: bytes ?? null,
+    clientHash: client.value,
+    colo: null,
+    country: null,
+    source: "ingest",
+  });
+}
