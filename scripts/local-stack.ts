@@ -1,0 +1,153 @@
+/**
+ * The local stack: the production Worker bundle in workerd (Miniflare) with persisted D1/KV/R2,
+ * the events queue and its dead-letter queue (consumer settings from the manifest), migrations
+ * applied at start and the manifest's cron schedules firing on the local clock. `npm start`, the
+ * end-to-end tests and the benchmarks all start it through `startLocalStack`.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Log, LogLevel, Miniflare } from "miniflare";
+import { manifest, type VarName } from "../worker/src/manifest";
+import { startDemoUpstream } from "./demo-upstream";
+import { buildWorker, REPO_ROOT } from "./lib/build";
+import { startCronScheduler } from "./lib/cron";
+import { assertPortFree, persistedSalt, statePaths } from "./lib/local-state";
+import { d1Executor, migrate, readMigrationFiles } from "./lib/migrations";
+import { miniflareBindings } from "./lib/miniflare-options";
+import { CONSUMER_PROGRESS_SQL, waitForQuietQueue } from "./lib/queue-drain";
+
+export interface LocalStackOptions {
+  /** Persisted D1/KV/R2 and the client-IP salt (PATHMETER_STATE_DIR, default ".pathmeter/"). */
+  stateDir: string;
+  /** 0 = any free port (tests); npm start uses PORT ?? 8787. @default 0 */
+  port?: number;
+  /** @default "127.0.0.1" */
+  host?: string;
+  /** The API to proxy; when absent, the built-in demo upstream is started. */
+  upstreamUrl?: string;
+  /** Bearer token for the reserved prefix. @default "dev-token" */
+  adminToken?: string;
+  /** @default a random salt generated once and stored in stateDir, so hashes survive restarts */
+  clientIpSalt?: string;
+  /** Overrides of manifest vars (e.g. HOT_DAYS). */
+  vars?: Partial<Record<VarName, string>>;
+  /** Fire the manifest's cron schedules on the local clock (UTC). @default true */
+  crons?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface LocalStack {
+  /** Gateway origin, e.g. http://127.0.0.1:8787 */
+  url: string;
+  adminToken: string;
+  upstreamUrl: string;
+  /** For tests and benchmarks: getD1Database("DB"), getWorker() ... */
+  mf: Miniflare;
+  /** Runs the scheduled handler as Cloudflare would for `cron` at `scheduledTime` (default now). */
+  runCron(cron: string, scheduledTime?: Date): Promise<void>;
+  /** Stops the crons, waits for queued events to be stored, then stops workerd and the demo upstream. */
+  stop(): Promise<void>;
+}
+
+/** Extra time on top of the consumer's batch wait before a quiet queue counts as drained. */
+const DRAIN_MARGIN_MS = 1_500;
+const DRAIN_TIMEOUT_MS = 60_000;
+
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const log = options.log ?? (() => {});
+  const host = options.host ?? "127.0.0.1";
+  const port = options.port ?? 0;
+  const adminToken = options.adminToken ?? "dev-token";
+  const paths = statePaths(options.stateDir);
+  await assertPortFree(host, port);
+  const clientIpSalt = options.clientIpSalt ?? (await persistedSalt(paths.salt));
+
+  const demo = options.upstreamUrl ? null : await startDemoUpstream({ host });
+  const upstreamUrl = options.upstreamUrl ?? demo?.url ?? "";
+  // A private copy of the bundle: the bytes buildWorker() produces, safe from concurrent builds.
+  const bundleDir = await mkdtemp(path.join(tmpdir(), "pathmeter-bundle-"));
+  const cleanup = async () => {
+    await demo?.close();
+    await rm(bundleDir, { recursive: true, force: true });
+  };
+  let mf: Miniflare;
+  try {
+    const bundle = await buildWorker(bundleDir);
+    const bindings = miniflareBindings({
+      secrets: { ADMIN_TOKEN: adminToken, CLIENT_IP_SALT: clientIpSalt },
+      vars: {
+        ...options.vars,
+        UPSTREAM_URL: upstreamUrl,
+        DEAD_LETTER_QUEUE: manifest.queues.deadLetters.name,
+      },
+    });
+    mf = new Miniflare({
+      ...bindings,
+      modules: true,
+      scriptPath: bundle.file,
+      modulesRoot: bundleDir,
+      host,
+      port,
+      d1Persist: paths.d1,
+      kvPersist: paths.kv,
+      r2Persist: paths.r2,
+      unsafeTriggerHandlers: true,
+      // No colo/country locally (and no fetch of Cloudflare's cf.json, which needs the internet).
+      cf: { httpProtocol: "HTTP/1.1" },
+      log: new Log(LogLevel.WARN),
+    });
+    await mf.ready;
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+  const url = (await mf.ready).origin;
+  const db = await mf.getD1Database(manifest.d1.binding);
+  try {
+    const result = await migrate(
+      d1Executor(db),
+      await readMigrationFiles(path.join(REPO_ROOT, "migrations")),
+    );
+    log(`migrations: ${result.ran.length} applied, ${result.applied.length} already applied`);
+  } catch (error) {
+    await mf.dispose();
+    await cleanup();
+    throw error;
+  }
+
+  const runCron = async (cron: string, scheduledTime: Date = new Date()) => {
+    const result = await (await mf.getWorker()).scheduled({ cron, scheduledTime });
+    if (result.outcome !== "ok")
+      throw new Error(`scheduled handler for "${cron}" ended with ${result.outcome}`);
+  };
+  const crons =
+    (options.crons ?? true)
+      ? startCronScheduler({
+          schedules: Object.values(manifest.crons),
+          fire: async (cron, time) => {
+            await runCron(cron, time);
+            log(`cron ${cron} ran for ${time.toISOString()}`);
+          },
+          onError: (cron, error) =>
+            log(`cron ${cron} failed: ${error instanceof Error ? error.message : error}`),
+        })
+      : null;
+
+  let stopped: Promise<void> | undefined;
+  const stop = () => {
+    stopped ??= (async () => {
+      crons?.stop();
+      const drain = await waitForQuietQueue({
+        progress: async () => (await db.prepare(CONSUMER_PROGRESS_SQL).first<{ n: number }>())?.n ?? 0,
+        quietMs: manifest.queues.events.consumer.maxWaitTimeMs + DRAIN_MARGIN_MS,
+        timeoutMs: DRAIN_TIMEOUT_MS,
+      });
+      log(`queue ${drain.drained ? "drained" : "still busy, stopping anyway"} after ${drain.waitedMs} ms`);
+      await mf.dispose();
+      await cleanup();
+    })();
+    return stopped;
+  };
+  return { url, adminToken, upstreamUrl, mf, runCron, stop };
+}
