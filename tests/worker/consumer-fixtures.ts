@@ -4,6 +4,7 @@
  * with the ack/retry result the Queues runtime would see.
  */
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
+import { expect, vi } from "vitest";
 import type { Env } from "../../worker/src/env";
 import type { HttpMethod, TrafficEvent } from "../../worker/src/event";
 import worker from "../../worker/src/index";
@@ -80,39 +81,56 @@ export interface QueueMessage {
 export const messagesOf = (events: readonly unknown[], prefix: string): QueueMessage[] =>
   events.map((body, i) => ({ id: `${prefix}-${i}`, body }));
 
-export type QueueResult = Awaited<ReturnType<typeof getQueueResult>>;
+/** What the queue runtime is told about a batch, in a stable order. */
+export interface Outcome {
+  acked: string[];
+  retried: { msgId: string; delaySeconds: number | undefined }[];
+}
 
 /** The Worker's exported handlers, typed for message bodies of any shape. */
 const handlers: ExportedHandler<Env, unknown> = worker;
 
 /**
- * Delivers one batch to the real `queue()` handler and returns the ack/retry outcome. A handler
- * that throws rejects, as the runtime would see it.
+ * Delivers one batch to the real `queue()` handler and returns the acks and retries it made,
+ * each retry with its delay. A handler that throws rejects, as the runtime would see it.
  */
-export async function deliver(queueName: string, messages: readonly QueueMessage[]): Promise<QueueResult> {
+export async function deliver(
+  queueName: string,
+  messages: readonly QueueMessage[],
+  /** Called with the batch before the handler runs, e.g. to spy on a message's ack. */
+  onBatch?: (batch: MessageBatch<unknown>) => void,
+): Promise<Outcome> {
   const batch = createMessageBatch<unknown>(
     queueName,
     messages.map((m) => ({ id: m.id, timestamp: new Date(), attempts: m.attempts ?? 1, body: m.body })),
   );
+  // getQueueResult reports which messages were retried but not the delay; the spies keep it.
+  const retries = batch.messages.map((m) => ({ id: m.id, spy: vi.spyOn(m, "retry") }));
+  onBatch?.(batch);
   const ctx = createExecutionContext();
   if (!handlers.queue) throw new Error("the Worker exports no queue handler");
   await handlers.queue(batch, env, ctx);
-  return getQueueResult(batch, ctx);
+  const result = await getQueueResult(batch, ctx);
+  const retried = retries.flatMap(({ id, spy }) =>
+    spy.mock.calls.map(([options]) => ({ msgId: id, delaySeconds: options?.delaySeconds })),
+  );
+  expect(retried.map((r) => r.msgId).sort()).toEqual(result.retryMessages.map((r) => r.msgId).sort());
+  return {
+    acked: [...result.explicitAcks].sort(),
+    retried: retried.sort((a, b) => a.msgId.localeCompare(b.msgId)),
+  };
 }
 
 const sortedIds = (messages: readonly QueueMessage[]) => [...new Set(messages.map((m) => m.id))].sort();
 
-/** Acks and retries of a queue result in a stable order, for comparison. */
-export const outcomeOf = (result: QueueResult) => ({
-  acked: [...result.explicitAcks].sort(),
-  retried: [...result.retryMessages].sort((a, b) => a.msgId.localeCompare(b.msgId)),
+/** Every message explicitly acked and none retried. */
+export const allAcked = (messages: readonly QueueMessage[]): Outcome => ({
+  acked: sortedIds(messages),
+  retried: [],
 });
 
-/** Every message explicitly acked and none retried. */
-export const allAcked = (messages: readonly QueueMessage[]) => ({ acked: sortedIds(messages), retried: [] });
-
-/** Every message retried with the events queue's delay, none acked: the batch was not stored. */
-export const allRetried = (messages: readonly QueueMessage[], delaySeconds: number) => ({
+/** Every message retried with `delaySeconds`, none acked: the batch was not stored. */
+export const allRetried = (messages: readonly QueueMessage[], delaySeconds: number): Outcome => ({
   acked: [],
   retried: sortedIds(messages).map((msgId) => ({ msgId, delaySeconds })),
 });
