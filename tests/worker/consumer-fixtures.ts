@@ -110,7 +110,11 @@ export async function deliver(
   const ctx = createExecutionContext();
   if (!handlers.queue) throw new Error("the Worker exports no queue handler");
   await handlers.queue(batch, env, ctx);
-  const result = await getQueueResult(batch, ctx);
+  // Typed here: the pinned workers-types declare FetcherQueueResult only in their experimental set.
+  const result: { explicitAcks: string[]; retryMessages: { msgId: string }[] } = await getQueueResult(
+    batch,
+    ctx,
+  );
   const retried = retries.flatMap(({ id, spy }) =>
     spy.mock.calls.map(([options]) => ({ msgId: id, delaySeconds: options?.delaySeconds })),
   );
