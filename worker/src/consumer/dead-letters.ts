@@ -8,13 +8,27 @@ import { manifest } from "../manifest";
 /** Why a message reaches this queue: the events consumer retried it `maxRetries` times. */
 const REASON = `delivery failed after ${manifest.queues.events.consumer.maxRetries} retries`;
 
+/**
+ * The body as JSON text for replay. Never throws: a body JSON cannot express (a BigInt, a cycle)
+ * must not hold back the whole batch until the dead letters themselves are dropped.
+ */
+const payloadOf = (body: unknown): string => {
+  try {
+    return (
+      JSON.stringify(body, (_key, value) => (typeof value === "bigint" ? value.toString() : value)) ?? "null"
+    );
+  } catch {
+    return String(body);
+  }
+};
+
 export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const now = Date.now();
   const statements = batch.messages.map((m) =>
     env.DB.prepare(
       `INSERT INTO dead_letters (message_id, payload, attempts, reason, received_at)
        VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (message_id) DO NOTHING`,
-    ).bind(m.id, JSON.stringify(m.body) ?? "null", m.attempts, REASON, now),
+    ).bind(m.id, payloadOf(m.body), m.attempts, REASON, now),
   );
   try {
     await env.DB.batch(statements);
