@@ -49,7 +49,8 @@ export async function consume(bodies: readonly unknown[], testEnv: TestEnv = env
     ...bodies.map((body) => ({ id: crypto.randomUUID(), timestamp: new Date(), attempts: 1, body })),
   ]);
   const ctx = createExecutionContext();
-  await worker.queue(batch, testEnv, ctx);
+  // The handler takes no ctx (it never defers work with waitUntil); getQueueResult reads the acks.
+  await worker.queue(batch, testEnv);
   return getQueueResult(batch, ctx);
 }
 
