@@ -56,7 +56,8 @@ function parseIso(raw: string): number {
 
 /** Parses one instant; throws a 400 `invalid_parameter` that says what was expected. */
 export function parseInstant(name: string, raw: string): number {
-  const ms = EPOCH_MS.test(raw) ? Number(raw) : parseIso(raw);
+  // An unencoded "+02:00" in a query string arrives as " 02:00"; the intent is unambiguous.
+  const ms = EPOCH_MS.test(raw) ? Number(raw) : parseIso(raw.replace(/ (\d{2}:?\d{2})$/, "+$1"));
   if (Number.isNaN(ms))
     throw invalid(name, raw, "expected ISO-8601 (2026-11-20T10:00:00Z) or epoch milliseconds");
   if (!isPlausibleTimestamp(ms))

@@ -1,0 +1,183 @@
+/**
+ * `GET /_pathmeter/api/stats/summary` over HTTP (the Worker's own fetch), after traffic went
+ * through the real queue consumer: exact counts, p50/p95/p99 within 1% of the nearest-rank truth,
+ * whole-hour alignment, the default range, 401 without a token and 400 + code for bad ranges.
+ */
+import { env, SELF } from "cloudflare:test";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { TrafficEvent } from "../../worker/src/event";
+import {
+  deliver,
+  EVENTS_QUEUE,
+  generateEvents,
+  HOUR_MS,
+  messagesOf,
+  resetPipeline,
+} from "./consumer-fixtures";
+import { uniqueById } from "./consumer-truth";
+
+const T0 = Date.UTC(2026, 10, 20, 8);
+const traffic = generateEvents({ prefix: "sum", count: 600, seed: 40, startMs: T0, hours: 6, clients: 25 });
+const recent = generateEvents({
+  prefix: "now",
+  count: 150,
+  seed: 41,
+  startMs: Date.now() - 4 * HOUR_MS,
+  hours: 3,
+});
+const stale = generateEvents({
+  prefix: "old",
+  count: 50,
+  seed: 42,
+  startMs: Date.now() - 30 * HOUR_MS,
+  hours: 3,
+});
+
+const summaryUrl = (query = "") => `http://gateway.test/_pathmeter/api/stats/summary${query}`;
+const get = (url: string, token: string | null = env.ADMIN_TOKEN) =>
+  SELF.fetch(url, { headers: token === null ? {} : { Authorization: `Bearer ${token}` } });
+
+/** Nearest rank: the value at rank ⌈p/100·n⌉ of the sorted values (integer arithmetic). */
+const nearestRank = (sorted: readonly number[], percent: number) =>
+  sorted[Math.max(1, Math.ceil((percent * sorted.length) / 100)) - 1] ?? Number.NaN;
+
+/** The summary computed directly from the events in [fromHour, toHour). */
+function truth(events: readonly TrafficEvent[], fromHour: number, toHour: number) {
+  const inRange = uniqueById(events).filter((e) => e.ts >= fromHour && e.ts < toHour);
+  const durations = inRange.map((e) => e.durationMs).sort((a, b) => a - b);
+  const errors4xx = inRange.filter((e) => e.status >= 400 && e.status < 500).length;
+  const errors5xx = inRange.filter((e) => e.status >= 500).length;
+  return {
+    requests: inRange.length,
+    errors4xx,
+    errors5xx,
+    errorRate: (errors4xx + errors5xx) / inRange.length,
+    p50: nearestRank(durations, 50),
+    p95: nearestRank(durations, 95),
+    p99: nearestRank(durations, 99),
+    avg: durations.reduce((a, b) => a + b, 0) / durations.length,
+    max: durations[durations.length - 1],
+    uniqueClients: new Set(inRange.map((e) => e.clientHash)).size,
+    paths: new Set(inRange.map((e) => e.path)).size,
+  };
+}
+
+interface SummaryBody {
+  from: string;
+  to: string;
+  requests: number;
+  errors4xx: number;
+  errors5xx: number;
+  errorRate: number;
+  latencyMs: Record<"p50" | "p95" | "p99" | "avg" | "max", number | null>;
+  uniqueClients: number;
+  paths: number;
+}
+
+/** Asserts the endpoint's summary equals the truth: exact counts, percentiles within 1%. */
+function expectSummary(body: SummaryBody, expected: ReturnType<typeof truth>) {
+  expect(expected.requests).toBeGreaterThan(50);
+  expect(body).toMatchObject({
+    requests: expected.requests,
+    errors4xx: expected.errors4xx,
+    errors5xx: expected.errors5xx,
+    uniqueClients: expected.uniqueClients,
+    paths: expected.paths,
+    latencyMs: { max: expected.max },
+  });
+  expect(body.errorRate).toBeCloseTo(expected.errorRate, 12);
+  expect(body.latencyMs.avg).toBeCloseTo(expected.avg, 3);
+  for (const p of ["p50", "p95", "p99"] as const) {
+    const got = body.latencyMs[p] ?? Number.NaN;
+    expect(Math.abs(got - expected[p]), `${p}: ${got} vs ${expected[p]}`).toBeLessThanOrEqual(
+      0.01 * expected[p] + 1e-9,
+    );
+  }
+}
+
+beforeAll(async () => {
+  await resetPipeline(env.DB);
+  const all = [...traffic, ...traffic.slice(0, 80), ...recent, ...stale];
+  for (let i = 0; i < all.length; i += 100)
+    await deliver(EVENTS_QUEUE, messagesOf(all.slice(i, i + 100), `b${i}`));
+});
+
+describe("GET /_pathmeter/api/stats/summary", () => {
+  it("answers a range with exact counts and percentiles within 1%, aligned to whole hours", async () => {
+    const res = await get(summaryUrl("?from=2026-11-20T10:30:00Z&to=2026-11-20T12:10:00.000Z"));
+    expect(res.status).toBe(200);
+    const body = await res.json<SummaryBody>();
+    expect([body.from, body.to]).toEqual(["2026-11-20T10:00:00.000Z", "2026-11-20T13:00:00.000Z"]);
+    expectSummary(body, truth(traffic, T0 + 2 * HOUR_MS, T0 + 5 * HOUR_MS));
+  });
+
+  it("reads epoch milliseconds and zone offsets as the same instants", async () => {
+    const iso = await (await get(summaryUrl(`?from=2026-11-20T08:00Z&to=2026-11-20T14:00:00Z`))).json();
+    const epoch = await (await get(summaryUrl(`?from=${T0}&to=${T0 + 6 * HOUR_MS}`))).json();
+    const offset = await (
+      await get(summaryUrl("?from=2026-11-20T10:00%2B02:00&to=2026-11-20T09:00:00-05:00"))
+    ).json();
+    expect(epoch).toEqual(iso);
+    expect(offset).toEqual(iso);
+    // A "+" left unencoded reaches the Worker as a space; it still means the offset.
+    const unencoded = await (
+      await get(summaryUrl("?from=2026-11-20T10:00+0200&to=2026-11-20T14:00Z"))
+    ).json();
+    expect(unencoded).toEqual(iso);
+    expectSummary(iso as SummaryBody, truth(traffic, T0, T0 + 6 * HOUR_MS));
+  });
+
+  it("defaults to the 24 hours ending at the next hour boundary", async () => {
+    const before = Date.now();
+    const body = await (await get(summaryUrl())).json<SummaryBody>();
+    const after = Date.now();
+    const nextBoundary = (ms: number) => Math.floor(ms / HOUR_MS) * HOUR_MS + HOUR_MS;
+    const to = Date.parse(body.to);
+    expect([nextBoundary(before), nextBoundary(after)]).toContain(to);
+    expect(Date.parse(body.from)).toBe(to - 24 * HOUR_MS);
+    expectSummary(body, truth([...traffic, ...recent, ...stale], to - 24 * HOUR_MS, to));
+  });
+
+  it("answers zeros and null latencies for a range without traffic", async () => {
+    const body = await (await get(summaryUrl("?from=2026-11-19T00:00:00Z&to=2026-11-19T06:00:00Z"))).json();
+    expect(body).toEqual({
+      from: "2026-11-19T00:00:00.000Z",
+      to: "2026-11-19T06:00:00.000Z",
+      requests: 0,
+      errors4xx: 0,
+      errors5xx: 0,
+      errorRate: 0,
+      latencyMs: { p50: null, p95: null, p99: null, avg: null, max: null },
+      uniqueClients: 0,
+      paths: 0,
+    });
+  });
+
+  it.each([
+    ["garbage", "?from=yesterday", "invalid_parameter"],
+    ["an impossible date", "?from=2026-02-30T00:00:00Z&to=2026-03-05", "invalid_parameter"],
+    ["epoch seconds", `?from=${Math.floor(T0 / 1000)}&to=${T0}`, "invalid_parameter"],
+    ["a negative number", "?from=-5", "invalid_parameter"],
+    ["an empty value", "?from=&to=2026-11-20", "invalid_parameter"],
+    ["a repeated parameter", "?from=2026-11-19&from=2026-11-18&to=2026-11-20", "invalid_parameter"],
+    ["an impossible offset", "?from=2026-11-20T10:00%2B25:00&to=2026-11-21", "invalid_parameter"],
+    ["from equal to to", `?from=${T0}&to=${T0}`, "invalid_range"],
+    ["from after to", "?from=2026-11-21&to=2026-11-20", "invalid_range"],
+    ["a span of years", "?from=2020-01-01&to=2026-01-01", "invalid_range"],
+  ])("rejects %s with 400 and a code", async (_what, query, code) => {
+    const res = await get(summaryUrl(query));
+    expect(res.status).toBe(400);
+    const body = await res.json<{ error: { code: string; message: string } }>();
+    expect(body.error.code).toBe(code);
+    expect(body.error.message.length).toBeGreaterThan(5);
+  });
+
+  it.each([
+    ["no token", null],
+    ["a wrong token", "not-the-token"],
+  ])("answers 401 with an error body to a request with %s", async (_what, token) => {
+    const res = await get(summaryUrl(), token);
+    expect(res.status).toBe(401);
+    expect(await res.json()).toEqual({ error: { code: "unauthorized", message: expect.any(String) } });
+  });
+});
