@@ -147,3 +147,26 @@ export async function clearPipeline(testEnv: TestEnv = env): Promise<void> {
     ].map((table) => testEnv.DB.prepare(`DELETE FROM ${table}`)),
   );
 }
+
+/** POSTs a body to the ingest endpoint with the test admin token (unless told otherwise). */
+export function ingestRequest(
+  body: BodyInit,
+  options: { contentType?: string | null; token?: string | null } = {},
+): Request {
+  const headers = new Headers();
+  const contentType = options.contentType === undefined ? "application/json" : options.contentType;
+  if (contentType !== null) headers.set("Content-Type", contentType);
+  const token = options.token === undefined ? TEST_SECRETS.ADMIN_TOKEN : options.token;
+  if (token !== null) headers.set("Authorization", `Bearer ${token}`);
+  return new Request("http://gateway.test/_pathmeter/ingest", { method: "POST", headers, body });
+}
+
+/** Sends an ingest request and parses the JSON answer. */
+export async function ingest(
+  body: BodyInit,
+  options: { contentType?: string | null; token?: string | null } = {},
+  testEnv: TestEnv = env,
+): Promise<{ status: number; json: Record<string, unknown> }> {
+  const { response, body: text } = await callWorker(ingestRequest(body, options), testEnv);
+  return { status: response.status, json: JSON.parse(text) as Record<string, unknown> };
+}
