@@ -1,0 +1,135 @@
+/**
+ * The dynamic provider behind `D1Migrations`: applies migrations/NNNN_*.sql to a deployed D1
+ * database over the D1 HTTP query API, with the same runner core as the local stack
+ * (`planMigrations` / `migrate`, wrangler's `d1_migrations` ledger).
+ *
+ * Pulumi serializes this object into the state with its closure and runs it in a separate process,
+ * so it must stay self-contained: it captures only plain functions (the runner core and the HTTP
+ * executor) and reads everything else from its inputs — never `pulumi`, config or the file system.
+ *
+ * - check: the inputs are consistent (each file's sha256 matches its SQL).
+ * - diff (also during `pulumi preview`): reads the live ledger, read-only, and plans against it:
+ *   pending files mean an update, and an applied file whose content changed fails the preview.
+ * - create / update: applies every pending file, each in one transaction with its ledger rows.
+ * - delete: nothing. Removing this resource never touches the schema or the data.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import { d1HttpExecutor } from "../scripts/lib/d1-http";
+import {
+  HASH_TABLE,
+  LEDGER_TABLE,
+  type MigrationFile,
+  migrate,
+  planMigrations,
+  type SqlExecutor,
+  sha256,
+} from "../scripts/lib/migrations";
+
+export interface D1MigrationsInputs {
+  accountId: string;
+  databaseId: string;
+  apiToken: string;
+  apiBaseUrl: string;
+  /** File name → sha256 of its content, in apply order: a new file shows up here in a preview. */
+  migrations: Record<string, string>;
+  /** File name → SQL text. */
+  sql: Record<string, string>;
+}
+
+export interface D1MigrationsOutputs {
+  accountId: string;
+  databaseId: string;
+  apiBaseUrl: string;
+  migrations: Record<string, string>;
+  /** Every file applied to the database, in order. */
+  applied: string[];
+  /** The files the last create/update applied. */
+  ran: string[];
+}
+
+/** Pulumi's stand-in for a value that is not known yet (during a preview). */
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+const executorFor = (inputs: D1MigrationsInputs): SqlExecutor =>
+  d1HttpExecutor({
+    accountId: inputs.accountId,
+    databaseId: inputs.databaseId,
+    apiToken: inputs.apiToken,
+    baseUrl: inputs.apiBaseUrl,
+  });
+
+const filesOf = (inputs: D1MigrationsInputs): MigrationFile[] =>
+  Object.entries(inputs.migrations).map(([name, hash]) => ({
+    name,
+    sha256: hash,
+    sql: inputs.sql[name] ?? "",
+  }));
+
+/** The applied rows of the ledger without creating it (a preview must not write). */
+async function readLedger(db: SqlExecutor): Promise<{ name: string; sha256: string | null }[]> {
+  const tables = await db.all<{ name: string }>(
+    "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN (?, ?)",
+    [LEDGER_TABLE, HASH_TABLE],
+  );
+  const present = new Set(tables.map((t) => t.name));
+  if (!present.has(LEDGER_TABLE)) return [];
+  if (!present.has(HASH_TABLE)) return db.all(`SELECT name, NULL AS sha256 FROM ${LEDGER_TABLE} ORDER BY id`);
+  return db.all(
+    `SELECT m.name AS name, h.sha256 AS sha256 FROM ${LEDGER_TABLE} m
+     LEFT JOIN ${HASH_TABLE} h ON h.name = m.name ORDER BY m.id`,
+  );
+}
+
+async function apply(inputs: D1MigrationsInputs): Promise<D1MigrationsOutputs> {
+  const result = await migrate(executorFor(inputs), filesOf(inputs));
+  return {
+    accountId: inputs.accountId,
+    databaseId: inputs.databaseId,
+    apiBaseUrl: inputs.apiBaseUrl,
+    migrations: inputs.migrations,
+    applied: [...result.applied, ...result.ran],
+    ran: result.ran,
+  };
+}
+
+const sameKeys = (a: Record<string, string> | undefined, b: Record<string, string>): boolean =>
+  JSON.stringify(Object.entries(a ?? {})) === JSON.stringify(Object.entries(b));
+
+export const d1MigrationsProvider = {
+  async check(
+    _olds: D1MigrationsInputs,
+    news: D1MigrationsInputs,
+  ): Promise<pulumi.dynamic.CheckResult<D1MigrationsInputs>> {
+    const failures = Object.entries(news.migrations)
+      .filter(([name, hash]) => news.sql[name] === undefined || sha256(news.sql[name] ?? "") !== hash)
+      .map(([name]) => ({ property: "migrations", reason: `${name}: sha256 does not match its SQL` }));
+    return { inputs: news, failures };
+  },
+
+  async diff(
+    _id: string,
+    olds: D1MigrationsOutputs,
+    news: D1MigrationsInputs,
+  ): Promise<pulumi.dynamic.DiffResult> {
+    if (olds.accountId !== news.accountId || olds.databaseId !== news.databaseId)
+      return { changes: true, replaces: ["accountId", "databaseId"], deleteBeforeReplace: false };
+    if ([news.databaseId, news.apiToken, news.apiBaseUrl].includes(UNKNOWN)) return { changes: true };
+    // Throws MigrationError (changed_after_apply, missing_file): the preview fails with its message.
+    const plan = planMigrations(filesOf(news), await readLedger(executorFor(news)));
+    return { changes: plan.pending.length > 0 || !sameKeys(olds.migrations, news.migrations) };
+  },
+
+  async create(inputs: D1MigrationsInputs): Promise<pulumi.dynamic.CreateResult<D1MigrationsOutputs>> {
+    return { id: `${inputs.accountId}/${inputs.databaseId}/migrations`, outs: await apply(inputs) };
+  },
+
+  async update(
+    _id: string,
+    _olds: D1MigrationsOutputs,
+    news: D1MigrationsInputs,
+  ): Promise<pulumi.dynamic.UpdateResult<D1MigrationsOutputs>> {
+    return { outs: await apply(news) };
+  },
+
+  async delete(): Promise<void> {},
+} satisfies pulumi.dynamic.ResourceProvider<D1MigrationsInputs, D1MigrationsOutputs>;

@@ -1,0 +1,55 @@
+/**
+ * `D1Migrations`: the schema of a deployed D1 database as a Pulumi resource. It applies pending
+ * migrations/NNNN_*.sql through the D1 HTTP API (infra/migrations-provider.ts); the Worker script
+ * depends on it, so a new Worker never runs against an old schema.
+ */
+import path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { REPO_ROOT } from "../scripts/lib/build";
+import { CLOUDFLARE_API_BASE_URL } from "../scripts/lib/d1-http";
+import { type MigrationFile, readMigrationFiles } from "../scripts/lib/migrations";
+import { manifest } from "../worker/src/manifest";
+import { d1MigrationsProvider } from "./migrations-provider";
+
+/** The repository's migration files, in apply order. */
+export const readRepoMigrations = (): Promise<MigrationFile[]> =>
+  readMigrationFiles(path.join(REPO_ROOT, manifest.d1.migrationsDir));
+
+export interface D1MigrationsArgs {
+  accountId: pulumi.Input<string>;
+  /** The D1Database's `uuid`. */
+  databaseId: pulumi.Input<string>;
+  /** Cloudflare API token with D1 edit rights; stored in the state as a secret. */
+  apiToken: pulumi.Input<string>;
+  /** The migration files to apply, in order. */
+  files: readonly MigrationFile[];
+  /** @default "https://api.cloudflare.com/client/v4" */
+  apiBaseUrl?: string;
+}
+
+export class D1Migrations extends pulumi.dynamic.Resource {
+  /** Every file applied to the database, in order. */
+  declare readonly applied: pulumi.Output<string[]>;
+  /** The files the last `pulumi up` applied. */
+  declare readonly ran: pulumi.Output<string[]>;
+
+  constructor(name: string, args: D1MigrationsArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      d1MigrationsProvider,
+      name,
+      {
+        accountId: args.accountId,
+        databaseId: args.databaseId,
+        apiToken: pulumi.secret(args.apiToken),
+        apiBaseUrl: args.apiBaseUrl ?? CLOUDFLARE_API_BASE_URL,
+        migrations: Object.fromEntries(args.files.map((f) => [f.name, f.sha256])),
+        sql: Object.fromEntries(args.files.map((f) => [f.name, f.sql])),
+        applied: undefined,
+        ran: undefined,
+      },
+      opts,
+      "pathmeter",
+      "D1Migrations",
+    );
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * The gateway Worker: the script uploaded from the one build (scripts/lib/build.ts), its single
+ * cron trigger with every manifest schedule, and where it is reachable (workers.dev, a custom
+ * domain or a zone route).
+ */
+import path from "node:path";
+import * as cloudflare from "@pulumi/cloudflare";
+import * as pulumi from "@pulumi/pulumi";
+import type { WorkerBundle } from "../scripts/lib/build";
+import { manifest } from "../worker/src/manifest";
+import { cronSchedules } from "./bindings";
+import { resourceName, scriptName } from "./names";
+import type { DomainSettings } from "./settings";
+
+export interface GatewayWorkerArgs {
+  stack: string;
+  accountId: pulumi.Input<string>;
+  /** The bundle from `buildWorker()`: the bytes the local stack and the e2e tests run. */
+  bundle: WorkerBundle;
+  bindings: pulumi.Input<pulumi.Input<cloudflare.types.input.WorkersScriptBinding>[]>;
+  domain: DomainSettings;
+  /** Resources the script waits for, e.g. the D1 migrations, so new code meets the new schema. */
+  runAfter?: pulumi.Resource[];
+}
+
+/** The Worker's public base URL, without a trailing slash. */
+export function workerUrl(stack: string, domain: DomainSettings): string {
+  switch (domain.kind) {
+    case "workersDev":
+      return `https://${scriptName(stack)}.${domain.subdomain}.workers.dev`;
+    case "customDomain":
+      return `https://${domain.hostname}`;
+    case "route":
+      return `https://${domain.pattern.replace(/\/\*$/, "")}`;
+  }
+}
+
+export class GatewayWorker extends pulumi.ComponentResource {
+  readonly script: cloudflare.WorkersScript;
+  /** One trigger per script: the API replaces the whole schedule list on every update. */
+  readonly cron: cloudflare.WorkersCronTrigger;
+  readonly workersDev: cloudflare.WorkersScriptSubdomain;
+  readonly customDomain?: cloudflare.WorkersCustomDomain;
+  readonly route?: cloudflare.WorkersRoute;
+  readonly url: string;
+
+  constructor(name: string, args: GatewayWorkerArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("pathmeter:infra:GatewayWorker", name, {}, opts);
+    const { stack, accountId, bundle, domain } = args;
+    this.script = new cloudflare.WorkersScript(
+      scriptName(stack),
+      {
+        accountId,
+        scriptName: scriptName(stack),
+        // Relative to the project directory, where Pulumi runs the program and the provider, so the
+        // state does not change with the machine that deploys.
+        contentFile: path.relative(process.cwd(), bundle.file),
+        contentSha256: bundle.sha256,
+        mainModule: bundle.mainModule,
+        compatibilityDate: manifest.compatibilityDate,
+        compatibilityFlags: [...manifest.compatibilityFlags],
+        bindings: args.bindings,
+        observability: { enabled: true, logs: { enabled: true, invocationLogs: true } },
+      },
+      { parent: this, dependsOn: args.runAfter ?? [] },
+    );
+    const target = { accountId, scriptName: this.script.scriptName };
+    this.cron = new cloudflare.WorkersCronTrigger(
+      resourceName(stack, "crons"),
+      { ...target, schedules: cronSchedules().map((cron) => ({ cron })) },
+      { parent: this },
+    );
+    this.workersDev = new cloudflare.WorkersScriptSubdomain(
+      resourceName(stack, "workers-dev"),
+      // One public origin: workers.dev is switched off when a custom domain or route serves the Worker.
+      { ...target, enabled: domain.kind === "workersDev", previewsEnabled: false },
+      { parent: this },
+    );
+    if (domain.kind === "customDomain")
+      this.customDomain = new cloudflare.WorkersCustomDomain(
+        resourceName(stack, "domain"),
+        { accountId, hostname: domain.hostname, service: this.script.scriptName, zoneId: domain.zoneId },
+        { parent: this },
+      );
+    if (domain.kind === "route")
+      this.route = new cloudflare.WorkersRoute(
+        resourceName(stack, "route"),
+        { zoneId: domain.zoneId, pattern: domain.pattern, script: this.script.scriptName },
+        { parent: this },
+      );
+    this.url = workerUrl(stack, domain);
+    this.registerOutputs({ scriptName: this.script.scriptName, url: this.url });
+  }
+}
