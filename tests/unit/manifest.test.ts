@@ -1,0 +1,152 @@
+// The Worker's Env names workerd's binding types (D1Database, Queue, …); this node-side test
+// needs them to compare Env with the manifest at the type level.
+/// <reference types="@cloudflare/workers-types" />
+/**
+ * Invariant 7: one source of truth for bindings. The manifest, the Worker's `Env` type and the
+ * Miniflare options of the local stack and the tests agree — names, kinds and units.
+ * (The Pulumi side of the agreement lives in tests/infra.)
+ */
+import { describe, expect, expectTypeOf, it } from "vitest";
+import { miniflareBindings } from "../../scripts/lib/miniflare-options";
+import type { Env } from "../../worker/src/env";
+import type { TrafficEvent } from "../../worker/src/event";
+import { jobForCron, type Manifest, manifest } from "../../worker/src/manifest";
+import { TEST_SECRETS } from "../secrets";
+
+type Kind = "d1" | "kv" | "r2" | "queue" | "var" | "secret";
+
+/** Every queue of the manifest that the Worker sends to (has a `binding`). */
+type QueueBindingName = {
+  [Q in keyof Manifest["queues"]]: Manifest["queues"][Q] extends { binding: infer B extends string }
+    ? B
+    : never;
+}[keyof Manifest["queues"]];
+type VarOrSecretName = keyof Manifest["vars"] | Manifest["secrets"][number];
+type ManifestBindingName =
+  | Manifest["d1"]["binding"]
+  | Manifest["kv"]["binding"]
+  | Manifest["r2"]["binding"]
+  | QueueBindingName
+  | VarOrSecretName;
+
+/** The manifest's bindings by kind, walked at runtime the same way the types above walk it. */
+function manifestBindings(): Map<string, Kind> {
+  const kinds = new Map<string, Kind>([
+    [manifest.d1.binding, "d1"],
+    [manifest.kv.binding, "kv"],
+    [manifest.r2.binding, "r2"],
+  ]);
+  for (const queue of Object.values(manifest.queues))
+    if ("binding" in queue) kinds.set(queue.binding, "queue");
+  for (const name of Object.keys(manifest.vars)) kinds.set(name, "var");
+  for (const name of manifest.secrets) kinds.set(name, "secret");
+  return kinds;
+}
+
+const options = miniflareBindings({ secrets: TEST_SECRETS, vars: { UPSTREAM_URL: "http://upstream.test" } });
+
+describe("manifest ⇄ Env type", () => {
+  it("Env has exactly the manifest's binding names, each with its binding type", () => {
+    expectTypeOf<keyof Env>().toEqualTypeOf<ManifestBindingName>();
+    expectTypeOf<Env[Manifest["d1"]["binding"]]>().toEqualTypeOf<D1Database>();
+    expectTypeOf<Env[Manifest["kv"]["binding"]]>().toEqualTypeOf<KVNamespace>();
+    expectTypeOf<Env[Manifest["r2"]["binding"]]>().toEqualTypeOf<R2Bucket>();
+    expectTypeOf<Env[QueueBindingName]>().toEqualTypeOf<Queue<TrafficEvent>>();
+    expectTypeOf<Pick<Env, VarOrSecretName>>().toEqualTypeOf<Readonly<Record<VarOrSecretName, string>>>();
+    // The runtime walk below sees the same names as the type-level one.
+    expect([...manifestBindings().keys()].sort()).toEqual(
+      [
+        "DB",
+        "SNAPSHOTS",
+        "ARCHIVE",
+        "EVENTS_QUEUE",
+        ...Object.keys(manifest.vars),
+        ...manifest.secrets,
+      ].sort(),
+    );
+  });
+});
+
+describe("manifest ⇄ Miniflare options", () => {
+  it("binds every manifest binding once, with the right kind and resource name", () => {
+    const bound = new Map<string, Kind>();
+    const add = (names: Record<string, unknown>, kindOf: (name: string) => Kind) => {
+      for (const name of Object.keys(names)) {
+        expect(bound.has(name), `${name} is bound twice`).toBe(false);
+        bound.set(name, kindOf(name));
+      }
+    };
+    add(options.d1Databases, () => "d1");
+    add(options.kvNamespaces, () => "kv");
+    add(options.r2Buckets, () => "r2");
+    add(options.queueProducers, () => "queue");
+    // Plain-text bindings: a var when the manifest lists it as one, otherwise a secret.
+    add(options.bindings, (name) => (name in manifest.vars ? "var" : "secret"));
+    expect(new Map([...bound].sort())).toEqual(new Map([...manifestBindings()].sort()));
+    expect(options.d1Databases).toEqual({ [manifest.d1.binding]: manifest.d1.name });
+    expect(options.kvNamespaces).toEqual({ [manifest.kv.binding]: manifest.kv.name });
+    expect(options.r2Buckets).toEqual({ [manifest.r2.binding]: manifest.r2.name });
+    expect(options.queueProducers).toEqual({
+      [manifest.queues.events.binding]: { queueName: manifest.queues.events.name },
+    });
+    expect(options.compatibilityDate).toBe(manifest.compatibilityDate);
+  });
+
+  it("gives vars their manifest defaults unless overridden, and secrets their values", () => {
+    expect(options.bindings).toEqual({
+      ...manifest.vars,
+      UPSTREAM_URL: "http://upstream.test",
+      ...TEST_SECRETS,
+    });
+    expect(Object.keys(TEST_SECRETS).sort()).toEqual([...manifest.secrets].sort());
+  });
+
+  it("configures both consumers with Miniflare's units: batch timeout and retry delay in seconds", () => {
+    const { events, deadLetters } = manifest.queues;
+    expect(Object.keys(options.queueConsumers).sort()).toEqual([events.name, deadLetters.name].sort());
+    expect(options.queueConsumers[events.name]).toEqual({
+      maxBatchSize: events.consumer.maxBatchSize,
+      maxBatchTimeout: events.consumer.maxWaitTimeMs / 1000,
+      maxRetries: events.consumer.maxRetries,
+      retryDelay: events.consumer.retryDelaySeconds,
+      deadLetterQueue: deadLetters.name,
+    });
+    expect(options.queueConsumers[deadLetters.name]).toEqual({
+      maxBatchSize: deadLetters.consumer.maxBatchSize,
+      maxBatchTimeout: deadLetters.consumer.maxWaitTimeMs / 1000,
+      maxRetries: deadLetters.consumer.maxRetries,
+      retryDelay: deadLetters.consumer.retryDelaySeconds,
+    });
+  });
+
+  it.each(Object.keys(manifest.queues) as (keyof Manifest["queues"])[])(
+    "keeps the %s consumer within the Queues limits (a unit mistake would not be)",
+    (queue) => {
+      const { consumer } = manifest.queues[queue];
+      const miniflare = options.queueConsumers[manifest.queues[queue].name];
+      expect(consumer.maxBatchSize).toBeLessThanOrEqual(100);
+      expect(miniflare?.maxBatchTimeout).toBeGreaterThan(0);
+      expect(miniflare?.maxBatchTimeout).toBeLessThanOrEqual(60); // seconds
+      expect(miniflare?.retryDelay).toBeLessThanOrEqual(43_200); // seconds: 12 hours
+      expect(consumer.maxRetries).toBeLessThanOrEqual(100);
+      expect(consumer.maxConcurrency).toBeLessThanOrEqual(250);
+    },
+  );
+});
+
+describe("manifest, self-consistent", () => {
+  it("names the dead-letter queue the same way for routing (var) and delivery (queue)", () => {
+    expect(manifest.vars.DEAD_LETTER_QUEUE).toBe(manifest.queues.deadLetters.name);
+    expect(manifest.queues.deadLetters.name).not.toBe(manifest.queues.events.name);
+  });
+
+  it("maps every cron schedule back to its one job", () => {
+    const schedules = Object.values(manifest.crons);
+    expect(new Set(schedules).size).toBe(schedules.length);
+    for (const [job, schedule] of Object.entries(manifest.crons)) {
+      expect(schedule.split(" ")).toHaveLength(5);
+      expect(jobForCron(schedule)).toBe(job);
+    }
+    expect(jobForCron("1 2 3 4 5")).toBeUndefined();
+  });
+});
