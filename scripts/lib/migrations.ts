@@ -74,6 +74,17 @@ export async function readMigrationFiles(dir: string): Promise<MigrationFile[]> 
 }
 
 /**
+ * Whether a trigger's text (comments already blanked) has closed, with END, every BEGIN and
+ * CASE it opened: a `;` after a CASE … END inside the body does not end the trigger.
+ */
+const blocksClosed = (text: string): boolean => {
+  const code = text.replace(/'(?:[^']|'')*'|"(?:[^"]|"")*"|`[^`]*`|\[[^\]]*\]/g, " ");
+  const opened = code.match(/\b(?:BEGIN|CASE)\b/gi)?.length ?? 0;
+  const closed = code.match(/\bEND\b/gi)?.length ?? 0;
+  return opened > 0 && closed >= opened;
+};
+
+/**
  * Splits a SQL file into statements on `;`, respecting quotes, comments and the BEGIN … END body
  * of a CREATE TRIGGER. Comment-only fragments are dropped.
  */
@@ -118,7 +129,7 @@ export function splitSqlStatements(sql: string): string[] {
     }
     if (!inTrigger && /^\s*CREATE\s+(TEMP\s+|TEMPORARY\s+)?TRIGGER\b/i.test(current + ch)) inTrigger = true;
     if (ch === ";") {
-      if (!inTrigger || /\bEND\s*$/i.test(current)) {
+      if (!inTrigger || blocksClosed(current)) {
         flush();
         i += 1;
         continue;
