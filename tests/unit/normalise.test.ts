@@ -27,6 +27,8 @@ describe("identifier segments", () => {
     ["deadbeef01", true],
     ["5f2b3c4d", true],
     ["abcdefghijABCDEFGHIJ0123", true],
+    ["0123456789abcdefghij", true], // exactly 20 mixed characters
+    ["2024-01-01_2024-12-31", false], // long and opaque-looking, but no letters
     ["eyJhbGciOiJIUzI1NiJ9_x-Y", true],
     ["deadbeef", false], // hex letters only: a word
     ["5f2b3c4", false], // hex, but shorter than 8
