@@ -1,0 +1,121 @@
+/**
+ * D1 access to the compacted sketches (path_sketches): reads, and compare-and-swap writes.
+ *
+ * Every sketch update is a read-modify-write in JS (HyperLogLog and bucket merges cannot be done
+ * in SQL), so each write is conditional on the version read (or on the row still being absent)
+ * and followed by a guard: `INSERT INTO cas_guard SELECT 1 WHERE changes() <> 1`. cas_guard's
+ * CHECK forbids any row, so a lost race fails the statement and D1 rolls the whole batch back;
+ * the caller re-reads and retries. Two concurrent jobs can therefore never lose or double a merge.
+ */
+import { DAY_MS } from "../jobs/clock";
+
+export type Grain = "hour" | "day";
+
+/** path and method of the all-paths total sketch (no real path or method looks like this). */
+export const ALL = "*";
+
+export interface SketchKey {
+  grain: Grain;
+  start: number;
+  path: string;
+  method: string;
+}
+
+export interface StoredSketch extends SketchKey {
+  id: number;
+  version: number;
+  latency: Uint8Array;
+  clients: Uint8Array;
+}
+
+interface SketchRow extends Omit<StoredSketch, "latency" | "clients"> {
+  latency: unknown;
+  clients: unknown;
+}
+
+/** D1 returns BLOBs as arrays of byte values (or ArrayBuffers in some runtimes). */
+export function toBytes(value: unknown): Uint8Array {
+  if (value instanceof ArrayBuffer) return new Uint8Array(value);
+  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  if (Array.isArray(value)) return Uint8Array.from(value as number[]);
+  throw new TypeError("expected a BLOB column");
+}
+
+const toSketch = (row: SketchRow): StoredSketch => ({
+  ...row,
+  latency: toBytes(row.latency),
+  clients: toBytes(row.clients),
+});
+
+/** A collision-free map key for (path, method): paths may contain any separator. */
+export const groupKey = (path: string, method: string): string => JSON.stringify([path, method]);
+
+const COLUMNS = "id, grain, start, path, method, version, latency, clients";
+
+/** The sketches of `groups` at (grain, start), by groupKey. */
+export async function readSketchesAt(
+  db: D1Database,
+  grain: Grain,
+  start: number,
+  groups: readonly (readonly [string, string])[],
+): Promise<Map<string, StoredSketch>> {
+  const { results } = await db
+    .prepare(
+      `SELECT ${COLUMNS} FROM path_sketches WHERE grain = ?1 AND start = ?2
+       AND (path, method) IN (SELECT value ->> '$[0]', value ->> '$[1]' FROM json_each(?3))`,
+    )
+    .bind(grain, start, JSON.stringify(groups))
+    .all<SketchRow>();
+  return new Map(results.map((row) => [groupKey(row.path, row.method), toSketch(row)]));
+}
+
+/** Hourly sketches of `groups` in the UTC day starting at `day`. */
+export async function readHourlySketchesOfDay(
+  db: D1Database,
+  day: number,
+  groups: readonly (readonly [string, string])[],
+): Promise<StoredSketch[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT ${COLUMNS} FROM path_sketches WHERE grain = 'hour' AND start >= ?1 AND start < ?2
+       AND (path, method) IN (SELECT value ->> '$[0]', value ->> '$[1]' FROM json_each(?3))`,
+    )
+    .bind(day, day + DAY_MS, JSON.stringify(groups))
+    .all<SketchRow>();
+  return results.map(toSketch);
+}
+
+/** Fails the batch (rolling it back) unless the previous statement changed exactly `expected` rows. */
+export const casGuard = (db: D1Database, expected: number): D1PreparedStatement =>
+  db.prepare("INSERT INTO cas_guard (lost) SELECT 1 WHERE changes() <> ?1").bind(expected);
+
+/** True when a batch failed because a compare-and-swap lost a race (retry after re-reading). */
+export const isCasConflict = (error: unknown): boolean =>
+  error instanceof Error && /CHECK constraint failed: lost = 0/.test(error.message);
+
+/**
+ * Statements writing a sketch if it is still as read: `expected` is the row read before the
+ * merge, or undefined when there was none (then the row must still be absent).
+ */
+export function casWriteStatements(
+  db: D1Database,
+  key: SketchKey,
+  expected: StoredSketch | undefined,
+  latency: Uint8Array,
+  clients: Uint8Array,
+): D1PreparedStatement[] {
+  const write = expected
+    ? db
+        .prepare(
+          `UPDATE path_sketches SET latency = ?2, clients = ?3, version = version + 1
+           WHERE id = ?1 AND version = ?4`,
+        )
+        .bind(expected.id, latency, clients, expected.version)
+    : db
+        .prepare(
+          `INSERT INTO path_sketches (grain, start, path, method, latency, clients, version)
+           VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1) ON CONFLICT DO NOTHING`,
+        )
+        .bind(key.grain, key.start, key.path, key.method, latency, clients);
+  return [write, casGuard(db, 1)];
+}

@@ -1,0 +1,136 @@
+/**
+ * The archive job (daily 02:00): every UTC day older than HOT_DAYS that still has detail rows
+ * not in a part → R2 `archive/YYYY/MM/DD/part-NNNN.jsonl.gz` (gzip JSONL, one event per line,
+ * seq order), each part with its archive_metadata row.
+ *
+ * Parts partition a day's rows by seq: part k holds after_seq < seq ≤ max_seq, and the next part
+ * starts after it. seq is AUTOINCREMENT, so rows that arrive later for an archived day always
+ * have larger seqs and simply become the next part. Resumable without duplicates: a part is
+ * recorded "writing" before its upload and "uploaded" only after R2 completed it; a run that
+ * finds a "writing" part (a crash) aborts that upload and writes the part again under the same
+ * key, and "invalid" parts (failed verification, rows intact) are rewritten the same way.
+ */
+import type { Env } from "../env";
+import { type ArchivePart, partKey, readParts } from "./archive-metadata";
+import { type ArchivedEvent, dayRowBounds, dayRowPages, daysWithRowsBefore, toLine } from "./archive-rows";
+import { streamToUpload } from "./archive-upload";
+import { DAY_MS, dayStartOf, isoDay } from "./clock";
+import type { JobFn } from "./job";
+
+export interface ArchiveOptions {
+  /** Events per part (one R2 object); bounds the work lost to a crash. @default 250_000 */
+  maxRecordsPerPart?: number;
+}
+
+interface PartPlan {
+  day: number;
+  part: number;
+  /** The part holds the day's rows with afterSeq < seq ≤ its last row's seq. */
+  afterSeq: number;
+  /** Where reading starts (≥ afterSeq): no row of the day lies between the two. */
+  readFrom: number;
+  upToSeq: number;
+  limit: number;
+  /** Set when a part is rewritten: its seq range is fixed, and stays recorded while it is. */
+  rewrite: boolean;
+}
+
+/** Writes one part: "writing" row, streamed multipart upload, then the "uploaded" row. */
+async function writePart(env: Env, plan: PartPlan) {
+  const day = isoDay(plan.day);
+  const key = partKey(day, plan.part);
+  await env.DB.prepare(
+    `INSERT INTO archive_metadata (day, part, key, status, after_seq, max_seq, created_at)
+     VALUES (?1, ?2, ?3, 'writing', ?4, ?5, ?6)
+     ON CONFLICT (day, part) DO UPDATE SET status = 'writing', after_seq = excluded.after_seq,
+       max_seq = excluded.max_seq, min_seq = NULL, records = NULL, sha256 = NULL, upload_id = NULL,
+       uploaded_at = NULL, verified_at = NULL`,
+  )
+    .bind(day, plan.part, key, plan.afterSeq, plan.rewrite ? plan.upToSeq : null, Date.now())
+    .run();
+  const upload = await env.ARCHIVE.createMultipartUpload(key, {
+    httpMetadata: { contentType: "application/gzip" },
+    customMetadata: { day, part: String(plan.part), afterSeq: String(plan.afterSeq) },
+  });
+  await env.DB.prepare("UPDATE archive_metadata SET upload_id = ?3 WHERE day = ?1 AND part = ?2")
+    .bind(day, plan.part, upload.uploadId)
+    .run();
+  const pages = dayRowPages(env.DB, plan.day, plan.readFrom, plan.upToSeq, plan.limit);
+  const object = await streamToUpload(pages, (row) => toLine(row as ArchivedEvent), upload);
+  await env.DB.prepare(
+    `UPDATE archive_metadata SET status = 'uploaded', max_seq = ?3, min_seq = ?4, records = ?5,
+       uncompressed_bytes = ?6, compressed_bytes = ?7, sha256 = ?8, upload_id = NULL, uploaded_at = ?9
+     WHERE day = ?1 AND part = ?2`,
+  )
+    .bind(
+      day,
+      plan.part,
+      object.maxSeq,
+      object.minSeq,
+      object.records,
+      object.uncompressedBytes,
+      object.compressedBytes,
+      object.sha256,
+      Date.now(),
+    )
+    .run();
+  return {
+    part: plan.part,
+    key,
+    records: object.records,
+    compressedBytes: object.compressedBytes,
+    maxSeq: object.maxSeq,
+  };
+}
+
+/** Abandons the upload of a crashed run (R2 also expires unfinished uploads after 7 days). */
+async function abortStale(env: Env, part: ArchivePart): Promise<void> {
+  if (!part.uploadId) return;
+  await env.ARCHIVE.resumeMultipartUpload(part.key, part.uploadId)
+    .abort()
+    .catch(() => {});
+}
+
+/** Archives what is not yet archived of one day; see the module comment. */
+export async function archiveDay(env: Env, day: number, maxRecordsPerPart: number) {
+  const parts = await readParts(env.DB, isoDay(day));
+  const written = [];
+  // Parts with a fixed range to (re)write: failed verification, or a rewrite that crashed.
+  for (const part of parts) {
+    if ((part.status !== "invalid" && part.status !== "writing") || part.maxSeq === null) continue;
+    if (part.status === "writing") await abortStale(env, part);
+    const range = { afterSeq: part.afterSeq, readFrom: part.afterSeq, upToSeq: part.maxSeq };
+    const plan = { day, part: part.part, ...range, limit: Number.POSITIVE_INFINITY, rewrite: true };
+    written.push({ ...(await writePart(env, plan)), rewritten: true });
+  }
+  // A new part whose upload crashed (its range was not known yet): it is always the last one.
+  const crashed = parts.find((p) => p.status === "writing" && p.maxSeq === null);
+  if (crashed) await abortStale(env, crashed);
+  let covered = Math.max(0, ...parts.map((p) => p.maxSeq ?? 0));
+  let next = crashed?.part ?? parts.length;
+  for (;;) {
+    const bounds = await dayRowBounds(env.DB, day, covered);
+    if (bounds.minSeq === null || bounds.maxSeq === null) break;
+    const readFrom = Math.max(covered, bounds.minSeq - 1);
+    const range = { afterSeq: covered, readFrom, upToSeq: bounds.maxSeq };
+    const plan = { day, part: next, ...range, limit: maxRecordsPerPart, rewrite: false };
+    const part = await writePart(env, plan);
+    written.push({ ...part, rewritten: false });
+    if (part.maxSeq === null) break;
+    covered = part.maxSeq;
+    next++;
+  }
+  return { day: isoDay(day), parts: written };
+}
+
+/** The archive job with its options (tests use small parts). */
+export const archiveJob = (options: ArchiveOptions = {}): JobFn =>
+  async function archive({ env, config, now }) {
+    const cutoff = dayStartOf(now) - config.hotDays * DAY_MS;
+    const days = [];
+    for (const day of await daysWithRowsBefore(env.DB, cutoff)) {
+      const result = await archiveDay(env, day, options.maxRecordsPerPart ?? 250_000);
+      if (result.parts.length > 0) days.push(result);
+    }
+    return { outcome: "ok", details: { before: isoDay(cutoff), days } };
+  };

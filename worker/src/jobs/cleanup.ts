@@ -1,0 +1,128 @@
+/**
+ * The cleanup job (daily 03:00): deletes a day's detail rows once every archive part of the day
+ * is verified (verify-part.ts), in bounded batches, resumable. It refuses a day — and says why
+ * in its report — when the day is not archived, a part is unfinished or fails verification, or
+ * an hour of the day still awaits rollup (its unique clients would depend on the rows).
+ *
+ * Before the first delete, day_lifecycle.cleaning_since is set: from then on readers take the
+ * day's unique clients from the HyperLogLogs. Only rows covered by verified parts are deleted;
+ * later arrivals stay until the next archive run puts them in a new part. Aggregates and
+ * sketches are never touched here.
+ */
+import type { Env } from "../env";
+import { type ArchivePart, readParts, setPartStatus } from "./archive-metadata";
+import { daysWithRowsBefore } from "./archive-rows";
+import { DAY_MS, dayStartOf, isoDay, isoTime } from "./clock";
+import type { JobFn } from "./job";
+import { verifyPart } from "./verify-part";
+
+export interface CleanupOptions {
+  /** Rows deleted per statement. @default 5_000 */
+  batchRows?: number;
+  /** Delete statements per run, over all days; the next run continues. @default 400 */
+  maxBatches?: number;
+}
+
+export interface DayCleanup {
+  day: string;
+  deleted: number;
+  /** True when every archived row of the day is gone. */
+  done: boolean;
+  refused?: string;
+  /** Rows that arrived after the last part; they wait for the next archive run. */
+  notYetArchived?: number;
+}
+
+/** Why the day may not be cleaned yet, or null. Verifies (and marks) its parts. */
+async function refusal(env: Env, day: number, parts: ArchivePart[], now: number): Promise<string | null> {
+  if (parts.length === 0) return "not archived yet";
+  const unfinished = parts.find((p) => p.status === "writing");
+  if (unfinished)
+    return `part ${unfinished.part} is not completely uploaded (the next archive run redoes it)`;
+  const bad = parts.find((p) => p.status === "invalid" || p.status === "damaged");
+  if (bad) return `part ${bad.part} is ${bad.status}: ${bad.reason ?? "no reason recorded"}`;
+  const pending = await env.DB.prepare(
+    "SELECT hour FROM rollup_pending WHERE hour >= ?1 AND hour < ?2 ORDER BY hour",
+  )
+    .bind(day, day + DAY_MS)
+    .all<{ hour: number }>();
+  if (pending.results.length > 0)
+    return `hours not rolled up yet: ${pending.results.map((r) => isoTime(r.hour)).join(", ")}`;
+  for (const part of parts) {
+    if (part.status === "cleaned") continue;
+    // An "uploaded" part's rows are all still in D1 (nothing is deleted before all parts verify);
+    // a "verified" part's rows may be partly deleted, so only its object is checked again.
+    const withRows = part.status === "uploaded";
+    const reason = await verifyPart(env.DB, env.ARCHIVE, part, withRows);
+    if (reason) {
+      await setPartStatus(env.DB, part, withRows ? "invalid" : "damaged", reason, now).run();
+      return `part ${part.part} failed verification: ${reason}`;
+    }
+    if (withRows) await setPartStatus(env.DB, part, "verified", null, now).run();
+  }
+  return null;
+}
+
+async function cleanupDay(
+  env: Env,
+  day: number,
+  budget: { batches: number },
+  batchRows: number,
+): Promise<DayCleanup> {
+  const iso = isoDay(day);
+  const parts = await readParts(env.DB, iso);
+  const wallNow = Date.now();
+  const refused = await refusal(env, day, parts, wallNow);
+  if (refused) return { day: iso, deleted: 0, done: false, refused };
+  const coveredSeq = Math.max(...parts.map((p) => p.maxSeq ?? 0));
+  await env.DB.prepare(
+    `INSERT INTO day_lifecycle (day, cleaning_since) VALUES (?1, ?2)
+     ON CONFLICT (day) DO UPDATE SET cleaning_since = coalesce(cleaning_since, excluded.cleaning_since)`,
+  )
+    .bind(iso, wallNow)
+    .run();
+  let deleted = 0;
+  let done = false;
+  while (budget.batches > 0 && !done) {
+    budget.batches--;
+    const result = await env.DB.prepare(
+      `DELETE FROM traffic_events WHERE seq IN (
+         SELECT seq FROM traffic_events WHERE ts >= ?1 AND ts < ?2 AND seq <= ?3 LIMIT ?4)`,
+    )
+      .bind(day, day + DAY_MS, coveredSeq, batchRows)
+      .run();
+    deleted += result.meta.changes;
+    done = result.meta.changes < batchRows;
+  }
+  if (done) {
+    await env.DB.batch([
+      env.DB.prepare(
+        "UPDATE archive_metadata SET status = 'cleaned', cleaned_at = ?2 WHERE day = ?1 AND status = 'verified'",
+      ).bind(iso, wallNow),
+      env.DB.prepare("UPDATE day_lifecycle SET cleaned_at = ?2 WHERE day = ?1").bind(iso, wallNow),
+    ]);
+  }
+  const late = await env.DB.prepare(
+    "SELECT count(*) AS n FROM traffic_events WHERE ts >= ?1 AND ts < ?2 AND seq > ?3",
+  )
+    .bind(day, day + DAY_MS, coveredSeq)
+    .first<{ n: number }>();
+  return { day: iso, deleted, done, ...(late?.n ? { notYetArchived: late.n } : {}) };
+}
+
+/** The cleanup job with its options (tests use small batches). */
+export const cleanupJob = (options: CleanupOptions = {}): JobFn =>
+  async function cleanup({ env, config, now }) {
+    const cutoff = dayStartOf(now) - config.hotDays * DAY_MS;
+    const budget = { batches: options.maxBatches ?? 400 };
+    const days: DayCleanup[] = [];
+    for (const day of await daysWithRowsBefore(env.DB, cutoff)) {
+      if (budget.batches === 0) break;
+      days.push(await cleanupDay(env, day, budget, options.batchRows ?? 5_000));
+    }
+    const refused = days.filter((d) => d.refused);
+    return {
+      outcome: refused.length > 0 ? "warning" : "ok",
+      details: { before: isoDay(cutoff), days, refused: refused.length, budgetLeft: budget.batches },
+    };
+  };

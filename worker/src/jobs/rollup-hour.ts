@@ -1,0 +1,186 @@
+/**
+ * Rollup of one closed hour. From the detail rows: a HyperLogLog of client hashes per
+ * (path, method) and for all paths. From path_latency_hourly: the hour's bucket rows, moved
+ * into the compacted sketch — the sketch write (compare-and-swap) and the subtraction of exactly
+ * the counts merged happen in ONE D1 batch, so a count is never lost or counted twice, even when
+ * late events add to the same bucket rows meanwhile. Late data for a day already tiered goes
+ * into its daily sketch. The hour leaves rollup_pending only if no row newer than the ones read
+ * arrived meanwhile, so an interrupted or overtaken rollup is simply redone (merges are
+ * idempotent for clients, and moved bucket counts are gone from the source).
+ */
+import { ALL, casGuard, groupKey, isCasConflict, readSketchesAt, type SketchKey } from "../db/sketch-store";
+import { addToHistogram } from "../sketches/latency";
+import { dayStartOf, HOUR_MS } from "./clock";
+import { addDelta, emptyDelta, mergeWrite, type SketchDelta } from "./sketch-merge";
+
+const ROWS_PER_PAGE = 5_000;
+const BUCKETS_PER_PAGE = 10_000;
+/** (path, method) groups per D1 batch: ~4 statements each, far below any batch limit. */
+const GROUPS_PER_BATCH = 40;
+const MAX_ATTEMPTS = 5;
+
+export interface HourRollup {
+  rowsRead: number;
+  groups: number;
+  bucketRowsMoved: number;
+  sketchesWritten: number;
+  casRetries: number;
+  /** False when newer events for the hour arrived meanwhile: it stays pending for the next run. */
+  done: boolean;
+}
+
+type Group = readonly [string, string];
+type Deltas = Map<string, { group: Group; delta: SketchDelta }>;
+
+const deltaFor = (deltas: Deltas, path: string, method: string): SketchDelta => {
+  const key = groupKey(path, method);
+  let entry = deltas.get(key);
+  if (!entry) {
+    entry = { group: [path, method], delta: emptyDelta() };
+    deltas.set(key, entry);
+  }
+  return entry.delta;
+};
+
+/** Client hashes of the hour's rows with seq ≤ upToSeq, paged by the (ts, seq) index order. */
+async function addHourClients(
+  db: D1Database,
+  hour: number,
+  upToSeq: number,
+  deltas: Deltas,
+): Promise<number> {
+  let cursor = { ts: hour - 1, seq: 0 };
+  let rows = 0;
+  for (;;) {
+    const { results } = await db
+      .prepare(
+        `SELECT seq, ts, path, method, client_hash FROM traffic_events
+         WHERE ts >= ?1 AND ts < ?2 AND seq <= ?3 AND (ts > ?4 OR (ts = ?4 AND seq > ?5))
+         ORDER BY ts, seq LIMIT ?6`,
+      )
+      .bind(hour, hour + HOUR_MS, upToSeq, cursor.ts, cursor.seq, ROWS_PER_PAGE)
+      .all<{ seq: number; ts: number; path: string; method: string; client_hash: string }>();
+    for (const row of results) deltaFor(deltas, row.path, row.method).clients.add(row.client_hash);
+    rows += results.length;
+    const last = results.at(-1);
+    if (!last || results.length < ROWS_PER_PAGE) return rows;
+    cursor = { ts: last.ts, seq: last.seq };
+  }
+}
+
+/** The hour's (not yet compacted) latency bucket rows. */
+async function addHourBuckets(db: D1Database, hour: number, deltas: Deltas): Promise<void> {
+  let cursor: [string, string, number] = ["", "", Number.MIN_SAFE_INTEGER];
+  for (;;) {
+    const { results } = await db
+      .prepare(
+        `SELECT path, method, bucket, count FROM path_latency_hourly
+         WHERE hour = ?1 AND (path, method, bucket) > (?2, ?3, ?4) ORDER BY path, method, bucket LIMIT ?5`,
+      )
+      .bind(hour, ...cursor, BUCKETS_PER_PAGE)
+      .all<{ path: string; method: string; bucket: number; count: number }>();
+    for (const row of results)
+      addToHistogram(deltaFor(deltas, row.path, row.method).latency, row.bucket, row.count);
+    const last = results.at(-1);
+    if (!last || results.length < BUCKETS_PER_PAGE) return;
+    cursor = [last.path, last.method, last.bucket];
+  }
+}
+
+/** One batch: the sketches of `chunk` and of the total, and the subtraction of the moved buckets. */
+async function chunkStatements(
+  db: D1Database,
+  hour: number,
+  chunk: Deltas,
+): Promise<{ statements: D1PreparedStatement[]; sketches: number }> {
+  const groups: Group[] = [...[...chunk.values()].map((e) => e.group), [ALL, ALL]];
+  const day = dayStartOf(hour);
+  const [hourly, daily] = await Promise.all([
+    readSketchesAt(db, "hour", hour, groups),
+    readSketchesAt(db, "day", day, groups),
+  ]);
+  const total = emptyDelta();
+  const moved: [string, string, number, number][] = [];
+  const statements: D1PreparedStatement[] = [];
+  let sketches = 0;
+  const write = async ([path, method]: Group, delta: SketchDelta) => {
+    const key = groupKey(path, method);
+    // A day already tiered keeps only its daily sketch: late data goes there.
+    const dailySketch = daily.get(key);
+    const target: SketchKey = dailySketch
+      ? { grain: "day", start: day, path, method }
+      : { grain: "hour", start: hour, path, method };
+    const writes = await mergeWrite(db, target, dailySketch ?? hourly.get(key), delta);
+    if (writes.length > 0) sketches++;
+    statements.push(...writes);
+  };
+  for (const { group, delta } of chunk.values()) {
+    addDelta(total, delta);
+    for (const [bucket, count] of delta.latency) moved.push([group[0], group[1], bucket, count]);
+    await write(group, delta);
+  }
+  await write([ALL, ALL], total);
+  if (moved.length > 0) {
+    statements.push(
+      db
+        .prepare(
+          `UPDATE path_latency_hourly SET count = count - m.n
+           FROM (SELECT value ->> '$[0]' AS path, value ->> '$[1]' AS method, value ->> '$[2]' AS bucket,
+                   value ->> '$[3]' AS n FROM json_each(?2)) AS m
+           WHERE path_latency_hourly.hour = ?1 AND path_latency_hourly.path = m.path
+             AND path_latency_hourly.method = m.method AND path_latency_hourly.bucket = m.bucket`,
+        )
+        .bind(hour, JSON.stringify(moved)),
+      // Every bucket row read must still be there: otherwise someone else moved it first.
+      casGuard(db, moved.length),
+      db.prepare("DELETE FROM path_latency_hourly WHERE hour = ?1 AND count = 0").bind(hour),
+    );
+  }
+  return { statements, sketches };
+}
+
+/** Writes the hour's sketches in batches of GROUPS_PER_BATCH groups. */
+async function compactHour(db: D1Database, hour: number, clients: Deltas) {
+  const deltas: Deltas = new Map();
+  for (const [key, { group, delta }] of clients)
+    deltas.set(key, { group, delta: { latency: new Map(), clients: delta.clients } });
+  await addHourBuckets(db, hour, deltas);
+  const entries = [...deltas];
+  let sketchesWritten = 0;
+  let bucketRowsMoved = 0;
+  for (let i = 0; i < entries.length; i += GROUPS_PER_BATCH) {
+    const chunk: Deltas = new Map(entries.slice(i, i + GROUPS_PER_BATCH));
+    const { statements, sketches } = await chunkStatements(db, hour, chunk);
+    if (statements.length === 0) continue;
+    await db.batch(statements);
+    for (const { delta } of chunk.values()) bucketRowsMoved += delta.latency.size;
+    sketchesWritten += sketches;
+  }
+  return { groups: deltas.size, sketchesWritten, bucketRowsMoved };
+}
+
+/** Rolls up one closed hour; see the module comment. */
+export async function rollupHour(db: D1Database, hour: number): Promise<HourRollup> {
+  const top = await db
+    .prepare("SELECT coalesce(max(seq), 0) AS seq FROM traffic_events")
+    .first<{ seq: number }>();
+  const upToSeq = top?.seq ?? 0;
+  const clients: Deltas = new Map();
+  const rowsRead = await addHourClients(db, hour, upToSeq, clients);
+  let casRetries = 0;
+  for (;;) {
+    try {
+      const compacted = await compactHour(db, hour, clients);
+      const finished = await db
+        .prepare(
+          `DELETE FROM rollup_pending WHERE hour = ?1 AND NOT EXISTS (
+             SELECT 1 FROM traffic_events WHERE ts >= ?1 AND ts < ?2 AND seq > ?3)`,
+        )
+        .bind(hour, hour + HOUR_MS, upToSeq)
+        .run();
+      return { rowsRead, ...compacted, casRetries, done: finished.meta.changes === 1 };
+    } catch (error) {
+      if (!isCasConflict(error) || ++casRetries >= MAX_ATTEMPTS) throw error;
+    }
+  }
+}

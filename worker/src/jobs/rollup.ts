@@ -1,0 +1,38 @@
+/**
+ * The rollup job (hourly, a few minutes past the hour): every closed hour marked in
+ * rollup_pending — late data included — is rolled up (rollup-hour.ts), then hourly sketches
+ * older than HOURLY_SKETCH_DAYS are merged into daily ones (tier-sketches.ts).
+ */
+import { DAY_MS, dayStartOf, hourOf, isoTime } from "./clock";
+import type { JobFn } from "./job";
+import { type HourRollup, rollupHour } from "./rollup-hour";
+import { tierSketches } from "./tier-sketches";
+
+export const rollup: JobFn = async function rollup({ env, config, now }) {
+  const closedBefore = hourOf(now);
+  const { results } = await env.DB.prepare("SELECT hour FROM rollup_pending WHERE hour < ?1 ORDER BY hour")
+    .bind(closedBefore)
+    .all<{ hour: number }>();
+  const totals = { rowsRead: 0, sketchesWritten: 0, bucketRowsMoved: 0, casRetries: 0 };
+  const stillPending: string[] = [];
+  for (const { hour } of results) {
+    const done: HourRollup = await rollupHour(env.DB, hour);
+    totals.rowsRead += done.rowsRead;
+    totals.sketchesWritten += done.sketchesWritten;
+    totals.bucketRowsMoved += done.bucketRowsMoved;
+    totals.casRetries += done.casRetries;
+    if (!done.done) stillPending.push(isoTime(hour));
+  }
+  const tierCutoff = dayStartOf(now) - config.hourlySketchDays * DAY_MS;
+  const tiering = await tierSketches(env.DB, tierCutoff);
+  return {
+    outcome: "ok",
+    details: {
+      closedBefore: isoTime(closedBefore),
+      hoursRolledUp: results.length - stillPending.length,
+      hoursLeftPending: stillPending,
+      ...totals,
+      tiering: { before: isoTime(tierCutoff), ...tiering },
+    },
+  };
+};

@@ -1,0 +1,76 @@
+/**
+ * Runs one job "as of" a clock value and records it in job_runs (shown by the health endpoint).
+ *
+ * job_runs doubles as a lease: a run starts only if the job is not already running (or the
+ * running one is older than LEASE_MS, i.e. crashed without recording its end), so the cron and
+ * the ops endpoint never run the same job twice at once. A failed run records outcome "error"
+ * with the message and rethrows, so the platform shows the cron invocation as failed too.
+ */
+import { configOf } from "../config";
+import type { Env } from "../env";
+import type { CronJob } from "../manifest";
+import { isoTime } from "./clock";
+import type { JobOutcome } from "./job";
+import { JOBS } from "./registry";
+
+/** A cron invocation may run for 15 minutes; a "running" row older than this crashed. */
+export const LEASE_MS = 15 * 60_000;
+
+export interface JobReport {
+  job: CronJob;
+  /** The clock the job ran at. */
+  asOf: string;
+  outcome: JobOutcome | "skipped";
+  durationMs: number;
+  details: Record<string, unknown>;
+}
+
+async function acquire(db: D1Database, job: CronJob, startedAt: number, asOf: number): Promise<boolean> {
+  const result = await db
+    .prepare(
+      `INSERT INTO job_runs (job, started_at, finished_at, outcome, report) VALUES (?1, ?2, NULL, 'running', ?3)
+       ON CONFLICT (job) DO UPDATE SET started_at = excluded.started_at, finished_at = NULL,
+         outcome = 'running', report = excluded.report
+       WHERE job_runs.outcome <> 'running' OR job_runs.started_at < ?4`,
+    )
+    .bind(job, startedAt, JSON.stringify({ asOf: isoTime(asOf) }), startedAt - LEASE_MS)
+    .run();
+  return result.meta.changes === 1;
+}
+
+async function record(db: D1Database, job: CronJob, startedAt: number, outcome: string, report: unknown) {
+  await db
+    .prepare(
+      "UPDATE job_runs SET finished_at = ?3, outcome = ?4, report = ?5 WHERE job = ?1 AND started_at = ?2",
+    )
+    .bind(job, startedAt, Date.now(), outcome, JSON.stringify(report))
+    .run();
+}
+
+/** Runs `job` at clock `now`; see the module comment. */
+export async function runJob(job: CronJob, env: Env, now: number): Promise<JobReport> {
+  const startedAt = Date.now();
+  const asOf = isoTime(now);
+  if (!(await acquire(env.DB, job, startedAt, now))) {
+    return { job, asOf, outcome: "skipped", durationMs: 0, details: { reason: `${job} is already running` } };
+  }
+  try {
+    const result = await JOBS[job]({ env, config: configOf(env), now });
+    const report: JobReport = { job, asOf, ...result, durationMs: Date.now() - startedAt };
+    await record(env.DB, job, startedAt, result.outcome, report);
+    return report;
+  } catch (error) {
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    const report = {
+      job,
+      asOf,
+      outcome: "error",
+      durationMs: Date.now() - startedAt,
+      details: { error: message },
+    };
+    await record(env.DB, job, startedAt, "error", report).catch((recordError: unknown) => {
+      console.error(`pathmeter: recording the failure of ${job} failed too: ${String(recordError)}`);
+    });
+    throw error;
+  }
+}
