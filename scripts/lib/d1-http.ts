@@ -42,15 +42,19 @@ interface D1Envelope {
 }
 
 /** A failed D1 HTTP call; `message` carries Cloudflare's error codes and messages. */
-export class D1HttpError extends Error {
-  override name = "D1HttpError";
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
+export interface D1HttpError extends Error {
+  name: "D1HttpError";
+  /** HTTP status of the answer. */
+  status: number;
 }
+
+/**
+ * A plain Error, not a subclass: this module runs inside the migrations provider that Pulumi's
+ * closure serializer ships, and it turns a subclass's super(message) into Error.call(this, message),
+ * which drops the message.
+ */
+const d1HttpError = (status: number, message: string): D1HttpError =>
+  Object.assign(new Error(message), { name: "D1HttpError" as const, status });
 
 type Param = string | number | null;
 
@@ -83,15 +87,15 @@ async function post(target: D1HttpTarget, body: unknown): Promise<D1QueryResult[
   try {
     envelope = JSON.parse(text) as D1Envelope;
   } catch {
-    throw new D1HttpError(response.status, `D1 API answered ${response.status} with a non-JSON body`);
+    throw d1HttpError(response.status, `D1 API answered ${response.status} with a non-JSON body`);
   }
   if (!response.ok || envelope.success !== true) {
     const detail = describeErrors(envelope) || `HTTP ${response.status}`;
-    throw new D1HttpError(response.status, `D1 query failed: ${detail}`);
+    throw d1HttpError(response.status, `D1 query failed: ${detail}`);
   }
   const results = envelope.result ?? [];
   const failed = results.findIndex((r) => r.success === false);
-  if (failed !== -1) throw new D1HttpError(response.status, `D1 query failed at statement ${failed + 1}`);
+  if (failed !== -1) throw d1HttpError(response.status, `D1 query failed at statement ${failed + 1}`);
   return results;
 }
 

@@ -41,6 +41,9 @@ export class MigrationError extends Error {
     message: string,
   ) {
     super(message);
+    // Explicit because the D1 migrations Pulumi provider ships this class through Pulumi's closure
+    // serializer, which rewrites super(message) as Error.call(this, message): that sets nothing.
+    this.message = message;
   }
 }
 
