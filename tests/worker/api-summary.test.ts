@@ -155,6 +155,8 @@ describe("GET /_pathmeter/api/stats/summary", () => {
 
   it.each([
     ["garbage", "?from=yesterday", "invalid_parameter"],
+    ["malformed percent-encoding", "?from=%ZZ", "invalid_parameter"],
+    ["a 10 KB value", `?to=${"9".repeat(10_000)}`, "invalid_parameter"],
     ["an impossible date", "?from=2026-02-30T00:00:00Z&to=2026-03-05", "invalid_parameter"],
     ["epoch seconds", `?from=${Math.floor(T0 / 1000)}&to=${T0}`, "invalid_parameter"],
     ["a negative number", "?from=-5", "invalid_parameter"],
