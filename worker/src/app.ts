@@ -3,9 +3,13 @@
  * other path proxied to the upstream and recorded.
  */
 import { Hono, type MiddlewareHandler } from "hono";
+import { archiveRoutes } from "./api/archives";
 import { requireAdminToken } from "./api/auth";
+import { deadLetterRoutes } from "./api/dead-letters";
 import { ApiError, onError } from "./api/errors";
+import { jobsRoutes } from "./api/jobs";
 import { opsRoutes } from "./api/ops";
+import { snapshotRoutes } from "./api/snapshot";
 import { statsRoutes } from "./api/stats";
 import type { AppEnv } from "./app-env";
 import { configOf } from "./config";
@@ -25,6 +29,10 @@ reserved.use("*", withConfig, requireAdminToken());
 reserved.route("/ingest", ingestRoutes);
 reserved.route("/api/stats", statsRoutes);
 reserved.route("/api/ops", opsRoutes);
+reserved.route("/api/ops/jobs", jobsRoutes);
+reserved.route("/api/ops/dead-letters", deadLetterRoutes);
+reserved.route("/api/archives", archiveRoutes);
+reserved.route("/api/snapshot", snapshotRoutes);
 reserved.all("*", (c) => {
   throw new ApiError(404, "not_found", `no pathmeter endpoint at ${c.req.method} ${c.req.path}`);
 });
