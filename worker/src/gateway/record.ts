@@ -117,9 +117,10 @@ const logFailure = (error: unknown) =>
  * // An app whose Env has pathmeter's bindings (DB, EVENTS_QUEUE, CLIENT_IP_SALT, ROUTES, ...):
  * app.use("/api/*", pathStats());
  *
- * // An app with its own binding names:
- * const api = new Hono<{ Bindings: { IP_SALT: string; ANALYTICS_Q: Queue<TrafficEvent>; ANALYTICS_DB: D1Database } }>();
- * api.use("*", pathStats({
+ * // An app with its own binding names (name its env type: `c` cannot infer it):
+ * type MyEnv = { Bindings: { IP_SALT: string; ANALYTICS_Q: Queue<TrafficEvent>; ANALYTICS_DB: D1Database } };
+ * const api = new Hono<MyEnv>();
+ * api.use("*", pathStats<MyEnv>({
  *   setup: (c) => ({
  *     salt: c.env.IP_SALT,
  *     routes: ["/users/:id/orders/:orderId"],
