@@ -136,8 +136,10 @@ function readDomain(r: Reader): DomainSettings {
   if (!LABEL.test(subdomain))
     r.fail(
       "workersDevSubdomain",
-      "is your account's workers.dev subdomain and is not set",
-      "<your-subdomain>",
+      subdomain
+        ? `must be a DNS label, got "${subdomain}"`
+        : "is not set (your account's <name>.workers.dev)",
+      "<name>",
     );
   return { kind: "workersDev", subdomain };
 }
@@ -158,7 +160,11 @@ export function readStackSettings(stack: string = pulumi.getStack()): StackSetti
   const r = new Reader(stack);
   const accountId = r.text("accountId", "");
   if (!/^[0-9a-f]{32}$/.test(accountId))
-    r.fail("accountId", "must be your 32-hex-digit Cloudflare account id", "<account id>");
+    r.fail(
+      "accountId",
+      accountId ? `must be 32 hex digits, got "${accountId}"` : "is not set",
+      "<cloudflare account id>",
+    );
   const settings: StackSettings = {
     stack,
     accountId,

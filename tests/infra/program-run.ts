@@ -102,15 +102,19 @@ export async function runProgram(options: RunOptions): Promise<ProgramReport> {
     await writeFile(requestFile, JSON.stringify({ stack: options.stack, config, secretKeys, env }));
     const childEnv = { ...process.env };
     delete childEnv.NODE_OPTIONS;
-    await new Promise<void>((resolve, reject) =>
+    // The exit code is not the verdict (Pulumi sets 1 after a failed program): the report is.
+    const stderr = await new Promise<string>((resolve) =>
       execFile(
         process.execPath,
         [path.join(REPO_ROOT, "tests", "infra", "pulumi-run.cjs"), requestFile, reportFile],
         { cwd: REPO_ROOT, env: childEnv, maxBuffer: 16 * 1024 * 1024 },
-        (error, _stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve()),
+        (_error, _stdout, err) => resolve(err),
       ),
     );
-    return JSON.parse(await readFile(reportFile, "utf8")) as ProgramReport;
+    const report = await readFile(reportFile, "utf8").catch(() => {
+      throw new Error(`the program runner wrote no report:\n${stderr}`);
+    });
+    return JSON.parse(report) as ProgramReport;
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -4,7 +4,12 @@
  * with its inputs, bindings from the manifest pointing at the created resources, consumers, crons,
  * secrets, protection, outputs, and a snapshotted plan per stack.
  */
+import { createHash } from "node:crypto";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { buildWorker, REPO_ROOT } from "../../scripts/lib/build";
 import { manifest } from "../../worker/src/manifest";
 import { renderPlan } from "./plan";
 import {
@@ -189,6 +194,22 @@ describe.each(STACKS)("stack %s", (stack) => {
     });
     expect(script.inputs.contentSha256).toMatch(/^[0-9a-f]{64}$/);
     expect(script.inputs).not.toHaveProperty("content");
+  });
+
+  it("uploads byte for byte the bundle that the local stack and the e2e tests run", async () => {
+    const script = only(report(), T.script);
+    const uploaded = await readFile(path.join(REPO_ROOT, String(script.inputs.contentFile)));
+    // scripts/local-stack.ts (npm start, tests/e2e) runs buildWorker() into a directory of its own.
+    const dir = await mkdtemp(path.join(tmpdir(), "pathmeter-local-bundle-"));
+    try {
+      const local = await buildWorker(dir);
+      expect(Buffer.compare(uploaded, Buffer.from(local.contents))).toBe(0);
+      expect(createHash("sha256").update(uploaded).digest("hex")).toBe(local.sha256);
+      expect(script.inputs.contentSha256).toBe(local.sha256);
+      expect(script.inputs.mainModule).toBe(local.mainModule);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("applies the D1 migrations before the Worker is updated", () => {
