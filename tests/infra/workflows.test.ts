@@ -35,6 +35,8 @@ interface Workflow {
   jobs: Record<string, Job>;
 }
 
+/** A GitHub Actions expression, `${{ inner }}`. */
+const expression = (inner: string) => `\${{ ${inner} }}`;
 const text = (name: string) => readFile(path.join(DIR, name), "utf8");
 const workflow = async (name: string) => parse(await text(name)) as Workflow;
 const findings = async (source: string, file: string) =>
@@ -50,7 +52,7 @@ describe("actionlint", () => {
   });
 
   it("reports a broken workflow (the linter really runs)", async () => {
-    const broken = "on: push\njobs:\n  x:\n    steps:\n      - run: echo ${{ github.nope.nope }}\n";
+    const broken = `on: push\njobs:\n  x:\n    steps:\n      - run: echo ${expression("github.nope.nope")}\n`;
     const found = await findings(broken, "broken.yml");
     expect(found.map((f) => f.kind)).toEqual(expect.arrayContaining(["syntax-check"]));
   });
@@ -80,10 +82,10 @@ describe("what each workflow does", () => {
       expect.objectContaining({
         with: expect.objectContaining({
           command: "preview",
-          "stack-name": "${{ matrix.stack }}",
+          "stack-name": expression("matrix.stack"),
           "comment-on-pr": true,
         }),
-        env: expect.objectContaining({ CLOUDFLARE_API_TOKEN: "${{ secrets.CLOUDFLARE_API_TOKEN }}" }),
+        env: expect.objectContaining({ CLOUDFLARE_API_TOKEN: expression("secrets.CLOUDFLARE_API_TOKEN") }),
       }),
     ]);
   });
