@@ -100,7 +100,7 @@ async function chunkStatements(
     readSketchesAt(db, "day", day, groups),
   ]);
   const total = emptyDelta();
-  const moved: [string, string, number, number][] = [];
+  const moved: [number, string, string, number, number][] = [];
   const statements: D1PreparedStatement[] = [];
   let sketches = 0;
   const write = async ([path, method]: Group, delta: SketchDelta) => {
@@ -116,7 +116,7 @@ async function chunkStatements(
   };
   for (const { group, delta } of chunk.values()) {
     addDelta(total, delta);
-    for (const [bucket, count] of delta.latency) moved.push([group[0], group[1], bucket, count]);
+    for (const [bucket, count] of delta.latency) moved.push([hour, group[0], group[1], bucket, count]);
     await write(group, delta);
   }
   await write([ALL, ALL], total);
@@ -124,13 +124,15 @@ async function chunkStatements(
     statements.push(
       db
         .prepare(
+          // The hour travels in each entry so SQLite walks json_each and looks rows up by primary
+          // key; a constant hour would make it scan the hour's rows × json_each (quadratic).
           `UPDATE path_latency_hourly SET count = count - m.n
-           FROM (SELECT value ->> '$[0]' AS path, value ->> '$[1]' AS method, value ->> '$[2]' AS bucket,
-                   value ->> '$[3]' AS n FROM json_each(?2)) AS m
-           WHERE path_latency_hourly.hour = ?1 AND path_latency_hourly.path = m.path
+           FROM (SELECT value ->> '$[0]' AS hour, value ->> '$[1]' AS path, value ->> '$[2]' AS method,
+                   value ->> '$[3]' AS bucket, value ->> '$[4]' AS n FROM json_each(?1)) AS m
+           WHERE path_latency_hourly.hour = m.hour AND path_latency_hourly.path = m.path
              AND path_latency_hourly.method = m.method AND path_latency_hourly.bucket = m.bucket`,
         )
-        .bind(hour, JSON.stringify(moved)),
+        .bind(JSON.stringify(moved)),
       // Every bucket row read must still be there: otherwise someone else moved it first.
       casGuard(db, moved.length),
       db.prepare("DELETE FROM path_latency_hourly WHERE hour = ?1 AND count = 0").bind(hour),
