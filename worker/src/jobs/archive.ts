@@ -44,7 +44,7 @@ async function writePart(env: Env, plan: PartPlan) {
      VALUES (?1, ?2, ?3, 'writing', ?4, ?5, ?6)
      ON CONFLICT (day, part) DO UPDATE SET status = 'writing', after_seq = excluded.after_seq,
        max_seq = excluded.max_seq, min_seq = NULL, records = NULL, sha256 = NULL, upload_id = NULL,
-       uploaded_at = NULL, verified_at = NULL`,
+       reason = NULL, uploaded_at = NULL, verified_at = NULL`,
   )
     .bind(day, plan.part, key, plan.afterSeq, plan.rewrite ? plan.upToSeq : null, Date.now())
     .run();
