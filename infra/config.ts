@@ -6,6 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { VarName } from "../worker/src/manifest";
+import { ConfigReader } from "./config-reader";
 import {
   type ConsumerSettings,
   DEFAULTS,
@@ -31,50 +32,10 @@ export interface StackSettings {
   protectData: boolean;
 }
 
-type Problem = string;
-
-class Reader {
-  readonly problems: Problem[] = [];
-  private readonly config = new pulumi.Config("pathmeter");
-  constructor(readonly stack: string) {}
-
-  /** `example` may start with flags, e.g. "--path 'routes[0]' /users/:id" for a list entry. */
-  command(key: string, example: string, secret = false): string {
-    const target = example.startsWith("--path") ? example : `${key} ${example}`;
-    return `pulumi config set${secret ? " --secret" : ""} ${target} --stack ${this.stack}`;
-  }
-  fail(key: string, why: string, example: string, secret = false): void {
-    this.problems.push(`${key} ${why}: run \`${this.command(key, example, secret)}\``);
-  }
-  text(key: string, fallback: string): string {
-    return this.config.get(key) ?? fallback;
-  }
-  secret(key: string, example: string): pulumi.Output<string> {
-    const value = this.config.getSecret(key);
-    if (!value) this.fail(key, "is not set", example, true);
-    return value ?? pulumi.secret("");
-  }
-  integer(key: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
-    const raw = this.config.get(key);
-    if (raw === undefined) return fallback;
-    const n = Number(raw);
-    if (!Number.isSafeInteger(n) || n < min || n > max)
-      this.fail(key, `must be an integer from ${min} to ${max}, got "${raw}"`, String(fallback));
-    return n;
-  }
-  boolean(key: string, fallback: boolean): boolean {
-    const raw = this.config.get(key);
-    if (raw === undefined) return fallback;
-    if (raw !== "true" && raw !== "false")
-      this.fail(key, `must be true or false, got "${raw}"`, String(fallback));
-    return raw === "true";
-  }
-}
-
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
 
-function readVars(r: Reader): StackSettings["vars"] {
+function readVars(r: ConfigReader): StackSettings["vars"] {
   const vars = {} as StackSettings["vars"];
   for (const [key, name] of Object.entries(VAR_KEYS)) vars[name] = r.text(key, DEFAULTS.vars[name]);
   const upstream = vars.UPSTREAM_URL;
@@ -105,7 +66,7 @@ const CONSUMER_RANGES: Record<keyof ConsumerSettings, [number, number]> = {
   maxConcurrency: [1, 250],
 };
 
-function readEventsConsumer(r: Reader): ConsumerSettings {
+function readEventsConsumer(r: ConfigReader): ConsumerSettings {
   const settings: ConsumerSettings = { ...DEFAULTS.eventsConsumer };
   for (const [key, name] of Object.entries(EVENTS_CONSUMER_KEYS)) {
     const [min, max] = CONSUMER_RANGES[name];
@@ -114,7 +75,7 @@ function readEventsConsumer(r: Reader): ConsumerSettings {
   return settings;
 }
 
-function readDomain(r: Reader): DomainSettings {
+function readDomain(r: ConfigReader): DomainSettings {
   const customDomain = r.text("customDomain", "");
   const route = r.text("route", "");
   const zoneId = r.text("zoneId", "");
@@ -144,7 +105,7 @@ function readDomain(r: Reader): DomainSettings {
   return { kind: "workersDev", subdomain };
 }
 
-function readApiToken(r: Reader): pulumi.Output<string> {
+function readApiToken(r: ConfigReader): pulumi.Output<string> {
   const fromConfig = new pulumi.Config("cloudflare").getSecret("apiToken");
   if (fromConfig) return fromConfig;
   const fromEnv = process.env.CLOUDFLARE_API_TOKEN;
@@ -157,7 +118,7 @@ function readApiToken(r: Reader): pulumi.Output<string> {
 
 /** Reads the whole stack configuration or throws one error listing every problem and its fix. */
 export function readStackSettings(stack: string = pulumi.getStack()): StackSettings {
-  const r = new Reader(stack);
+  const r = new ConfigReader(stack);
   const accountId = r.text("accountId", "");
   if (!/^[0-9a-f]{32}$/.test(accountId))
     r.fail(
