@@ -94,10 +94,14 @@ export async function lastRun(job: CronJob): Promise<RecordedRun> {
   return { outcome: row.outcome, report: JSON.parse(row.report) };
 }
 
-/** An authenticated request to the Worker's own fetch handler. */
-export async function api(path: string, init: RequestInit = {}): Promise<Response> {
+/** A request to the Worker's own fetch handler, with the admin token unless told otherwise. */
+export async function api(
+  path: string,
+  init: RequestInit = {},
+  token: string | null = TEST_SECRETS.ADMIN_TOKEN,
+): Promise<Response> {
   const headers = new Headers(init.headers);
-  headers.set("Authorization", `Bearer ${TEST_SECRETS.ADMIN_TOKEN}`);
+  if (token !== null) headers.set("Authorization", `Bearer ${token}`);
   const ctx = createExecutionContext();
   const response = await worker.fetch(
     new Request(`http://gateway.test/_pathmeter${path}`, { ...init, headers }),

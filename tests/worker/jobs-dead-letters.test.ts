@@ -1,0 +1,165 @@
+/**
+ * Dead letters over the ops API: paginated listing, and replay onto the events queue with the
+ * event ids unchanged — so replaying (twice, or after a crash between the send and the mark)
+ * never counts an event twice, even one that was stored before it was dead-lettered.
+ */
+import { createExecutionContext, createMessageBatch, env, waitOnExecutionContext } from "cloudflare:test";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import type { TrafficEvent } from "../../worker/src/event";
+import worker from "../../worker/src/index";
+import { manifest } from "../../worker/src/manifest";
+import { api, HOUR, load, traffic } from "./jobs-fixtures";
+
+const events = traffic({
+  prefix: "dl",
+  count: 4,
+  startMs: Date.UTC(2026, 10, 20, 9),
+  spanMs: HOUR,
+  clients: 4,
+});
+
+async function deliver(queue: string, bodies: readonly { id: string; body: unknown }[]) {
+  const batch = createMessageBatch<unknown>(
+    queue,
+    bodies.map((m) => ({ id: m.id, timestamp: new Date(), attempts: 6, body: m.body })),
+  );
+  const ctx = createExecutionContext();
+  await worker.queue(batch, env, ctx);
+  await waitOnExecutionContext(ctx);
+}
+
+/** Replays through the API, capturing what was sent to the events queue. */
+async function replay(body?: unknown): Promise<{ response: Response; sent: TrafficEvent[] }> {
+  const sent: TrafficEvent[] = [];
+  const queue = env.EVENTS_QUEUE;
+  const sendBatch = queue.sendBatch.bind(queue);
+  vi.spyOn(queue, "sendBatch").mockImplementation(async (messages, options) => {
+    for (const m of messages) sent.push(m.body);
+    return sendBatch(messages, options);
+  });
+  const init = body === undefined ? { method: "POST" } : { method: "POST", body: JSON.stringify(body) };
+  const response = await api("/api/ops/dead-letters/replay", init);
+  vi.restoreAllMocks();
+  return { response, sent };
+}
+
+const stored = async () =>
+  (await env.DB.prepare(
+    "SELECT count(*) AS rows, (SELECT sum(requests) FROM path_stats_hourly) AS requests FROM traffic_events",
+  ).first()) ?? {};
+
+beforeAll(async () => {
+  // The first event was stored, then its ack was lost: it is in D1 AND in the DLQ.
+  await load(events.slice(0, 1));
+  await deliver(manifest.queues.deadLetters.name, [
+    ...events.map((body, i) => ({ id: `m${i}`, body })),
+    { id: "m9", body: { not: "an event" } },
+  ]);
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe("dead letters", () => {
+  it("lists them page by page, oldest first", async () => {
+    const seen: string[] = [];
+    let cursor: string | null = "";
+    let pages = 0;
+    while (cursor !== null) {
+      const response = await api(`/api/ops/dead-letters?limit=2${cursor ? `&cursor=${cursor}` : ""}`);
+      expect(response.status).toBe(200);
+      const page = (await response.json()) as {
+        deadLetters: { messageId: string; payload: unknown; attempts: number }[];
+        nextCursor: string | null;
+      };
+      seen.push(...page.deadLetters.map((d) => d.messageId));
+      cursor = page.nextCursor;
+      pages++;
+    }
+    expect(pages).toBe(3);
+    expect(seen).toEqual(["m0", "m1", "m2", "m3", "m9"]);
+    const first = (await (await api("/api/ops/dead-letters?limit=1")).json()) as { deadLetters: unknown[] };
+    expect(first.deadLetters[0]).toMatchObject({
+      messageId: "m0",
+      payload: events[0],
+      attempts: 6,
+      replayedAt: null,
+    });
+  });
+
+  it("answers 400 for a bad limit, status, cursor or body", async () => {
+    for (const query of ["limit=0", "limit=x", "limit=501", "status=done", "cursor=%%%"]) {
+      const response = await api(`/api/ops/dead-letters?${query}`);
+      expect(response.status, query).toBe(400);
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe("invalid_parameter");
+    }
+    const badJson = await api("/api/ops/dead-letters/replay", { method: "POST", body: "{" });
+    expect(badJson.status).toBe(400);
+    const badIds = await api("/api/ops/dead-letters/replay", {
+      method: "POST",
+      body: JSON.stringify({ ids: [1] }),
+    });
+    expect(badIds.status).toBe(400);
+  });
+
+  it("replays the valid ones with their ids, and the consumer counts each event once", async () => {
+    expect(await stored()).toEqual({ rows: 1, requests: 1 });
+    const { response, sent } = await replay();
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({
+      replayed: 4,
+      messageIds: ["m0", "m1", "m2", "m3"],
+      skipped: [{ messageId: "m9", code: "invalid_id" }],
+    });
+    expect(sent.map((e) => e.id)).toEqual(events.map((e) => e.id));
+    // delivered, and delivered again (at-least-once)
+    await deliver(
+      manifest.queues.events.name,
+      sent.map((body, i) => ({ id: `r${i}`, body })),
+    );
+    await deliver(
+      manifest.queues.events.name,
+      sent.map((body, i) => ({ id: `r${i}`, body })),
+    );
+    expect(await stored()).toEqual({ rows: 4, requests: 4 });
+    const pending = (await (await api("/api/ops/dead-letters?status=pending")).json()) as {
+      deadLetters: unknown[];
+    };
+    expect(pending.deadLetters).toHaveLength(1);
+    const again = await replay();
+    expect(await again.response.json()).toMatchObject({ replayed: 0 });
+    expect(again.sent).toEqual([]);
+  });
+
+  it("counts once even when a replay crashed after sending, before marking", async () => {
+    const late = traffic({
+      prefix: "dl2",
+      count: 2,
+      startMs: Date.UTC(2026, 10, 20, 11),
+      spanMs: HOUR,
+      clients: 2,
+    });
+    await deliver(
+      manifest.queues.deadLetters.name,
+      late.map((body, i) => ({ id: `n${i}`, body })),
+    );
+    const db = env.DB;
+    const prepare = db.prepare.bind(db);
+    vi.spyOn(db, "prepare").mockImplementation((sql: string) => {
+      if (sql.startsWith("UPDATE dead_letters")) throw new Error("injected: D1 statement failed");
+      return prepare(sql);
+    });
+    const crashed = await replay({ ids: ["n0", "n1"] });
+    expect(crashed.response.status).toBe(500);
+    expect(crashed.sent.map((e) => e.id)).toEqual(late.map((e) => e.id));
+    const retried = await replay({ ids: ["n0", "n1"] });
+    expect(await retried.response.json()).toMatchObject({ replayed: 2 });
+    for (const attempt of [crashed.sent, retried.sent])
+      await deliver(
+        manifest.queues.events.name,
+        attempt.map((body, i) => ({ id: `x${i}`, body })),
+      );
+    expect(await stored()).toEqual({ rows: 6, requests: 6 });
+  });
+});
