@@ -3,7 +3,7 @@
  * event ids unchanged — so replaying (twice, or after a crash between the send and the mark)
  * never counts an event twice, even one that was stored before it was dead-lettered.
  */
-import { createExecutionContext, createMessageBatch, env, waitOnExecutionContext } from "cloudflare:test";
+import { createMessageBatch, env } from "cloudflare:test";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { TrafficEvent } from "../../worker/src/event";
 import worker from "../../worker/src/index";
@@ -23,9 +23,7 @@ async function deliver(queue: string, bodies: readonly { id: string; body: unkno
     queue,
     bodies.map((m) => ({ id: m.id, timestamp: new Date(), attempts: 6, body: m.body })),
   );
-  const ctx = createExecutionContext();
-  await worker.queue(batch, env, ctx);
-  await waitOnExecutionContext(ctx);
+  await worker.queue(batch, env);
 }
 
 /** Replays through the API, capturing what was sent to the events queue. */
