@@ -49,7 +49,8 @@ async function transform(
   bytes: Uint8Array,
   stream: CompressionStream | DecompressionStream,
 ): Promise<Uint8Array> {
-  const output = new Blob([bytes]).stream().pipeThrough(stream);
+  // The copy gives Blob an ArrayBuffer-backed view (a subarray of a larger buffer may not be).
+  const output = new Blob([new Uint8Array(bytes)]).stream().pipeThrough(stream);
   return new Uint8Array(await new Response(output).arrayBuffer());
 }
 
