@@ -44,7 +44,7 @@ const runs: Partial<Record<(typeof STACKS)[number], ProgramReport>> = {};
 beforeAll(async () => {
   const [dev, prod] = await Promise.all(STACKS.map((stack) => runProgram({ stack })));
   Object.assign(runs, { dev, prod });
-}, 120_000);
+}, 180_000);
 
 describe.each(STACKS)("stack %s", (stack) => {
   const report = () => {
