@@ -16,6 +16,7 @@ import {
   VAR_KEYS,
 } from "./settings";
 
+/** A stack's validated settings; secrets stay Pulumi secrets. */
 export interface StackSettings {
   stack: string;
   accountId: string;

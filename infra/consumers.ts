@@ -20,6 +20,7 @@ export interface QueueConsumersArgs {
   deadLetterSettings: ConsumerSettings;
 }
 
+/** Attaches the Worker as consumer of the events queue and of the dead-letter queue. */
 export class QueueConsumers extends pulumi.ComponentResource {
   readonly events: cloudflare.QueueConsumer;
   readonly deadLetters: cloudflare.QueueConsumer;

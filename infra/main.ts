@@ -19,6 +19,7 @@ import { GatewayWorker } from "./worker";
 /** Where a stack's upload is written: the same bytes as dist/worker/index.js, per stack. */
 export const bundleDir = (stack: string): string => path.join(REPO_ROOT, "dist", "pulumi", stack);
 
+/** Creates the whole stack and returns its outputs (see docs/deploy.md for what each is for). */
 export async function main() {
   const settings = readStackSettings();
   const { stack, accountId } = settings;
@@ -90,5 +91,3 @@ export async function main() {
     cronSchedules: cronSchedules(),
   };
 }
-
-export type StackOutputs = Awaited<ReturnType<typeof main>>;

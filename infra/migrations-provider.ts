@@ -95,6 +95,7 @@ async function apply(inputs: D1MigrationsInputs): Promise<D1MigrationsOutputs> {
 const sameKeys = (a: Record<string, string> | undefined, b: Record<string, string>): boolean =>
   JSON.stringify(Object.entries(a ?? {})) === JSON.stringify(Object.entries(b));
 
+/** The provider object Pulumi serializes into the state; see the module header for each method. */
 export const d1MigrationsProvider = {
   async check(
     _olds: D1MigrationsInputs,

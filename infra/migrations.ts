@@ -27,6 +27,7 @@ export interface D1MigrationsArgs {
   apiBaseUrl?: string;
 }
 
+/** The applied state of migrations/ in one D1 database (see infra/migrations-provider.ts). */
 export class D1Migrations extends pulumi.dynamic.Resource {
   /** Every file applied to the database, in order. */
   declare readonly applied: pulumi.Output<string[]>;

@@ -15,6 +15,7 @@ export interface EventQueuesArgs {
   messageRetentionSeconds?: number;
 }
 
+/** The two queues of the pipeline; consumers are attached once the Worker exists (consumers.ts). */
 export class EventQueues extends pulumi.ComponentResource {
   /** Receives one message per recorded request. */
   readonly events: cloudflare.Queue;

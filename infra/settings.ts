@@ -50,6 +50,7 @@ export const EVENTS_CONSUMER_KEYS = {
   eventsMaxConcurrency: "maxConcurrency",
 } as const satisfies Record<string, keyof ConsumerSettings>;
 
+/** Defaults of the settings that are not per user; Pulumi.yaml declares the same values. */
 export const DEFAULTS = {
   vars: manifest.vars,
   /** Days an archived day stays in R2 before the bucket's lifecycle rule deletes it. */

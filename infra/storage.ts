@@ -29,6 +29,7 @@ export interface DataStoresArgs {
   protect?: boolean;
 }
 
+/** D1, KV and R2 of a stack, plus the archive lifecycle rule. */
 export class DataStores extends pulumi.ComponentResource {
   readonly database: cloudflare.D1Database;
   readonly snapshots: cloudflare.WorkersKvNamespace;

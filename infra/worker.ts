@@ -35,6 +35,7 @@ export function workerUrl(stack: string, domain: DomainSettings): string {
   }
 }
 
+/** The Worker script with its cron trigger and public endpoint. */
 export class GatewayWorker extends pulumi.ComponentResource {
   readonly script: cloudflare.WorkersScript;
   /** One trigger per script: the API replaces the whole schedule list on every update. */
