@@ -138,12 +138,19 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const stop = () => {
     stopped ??= (async () => {
       crons?.stop();
-      const drain = await waitForQuietQueue({
-        progress: async () => (await db.prepare(CONSUMER_PROGRESS_SQL).first<{ n: number }>())?.n ?? 0,
-        quietMs: manifest.queues.events.consumer.maxWaitTimeMs + DRAIN_MARGIN_MS,
-        timeoutMs: DRAIN_TIMEOUT_MS,
-      });
-      log(`queue ${drain.drained ? "drained" : "still busy, stopping anyway"} after ${drain.waitedMs} ms`);
+      try {
+        const drain = await waitForQuietQueue({
+          progress: async () => (await db.prepare(CONSUMER_PROGRESS_SQL).first<{ n: number }>())?.n ?? 0,
+          quietMs: manifest.queues.events.consumer.maxWaitTimeMs + DRAIN_MARGIN_MS,
+          timeoutMs: DRAIN_TIMEOUT_MS,
+        });
+        log(`queue ${drain.drained ? "drained" : "still busy, stopping anyway"} after ${drain.waitedMs} ms`);
+      } catch (error) {
+        // workerd is already gone (e.g. killed from outside): nothing left to drain or to wait for.
+        log(
+          `workerd stopped before the queue could drain: ${error instanceof Error ? error.message : error}`,
+        );
+      }
       await mf.dispose();
       await cleanup();
     })();

@@ -14,13 +14,13 @@ import { type LocalStack, startLocalStack } from "./local-stack";
 const log = (line: string) => console.log(`[pathmeter] ${line}`);
 const SIGNALS = ["SIGINT", "SIGTERM"] as const;
 
-/** Lets Ctrl-C reach this process only: see scripts/lib/workerd-ignore-sigint.sh. */
+/** Lets Ctrl-C and SIGTERM reach this process only: see scripts/lib/workerd-shielded.sh. */
 function shieldWorkerdFromCtrlC(): void {
   if (process.platform === "win32" || process.env.MINIFLARE_WORKERD_PATH) return;
   const fromMiniflare = createRequire(require.resolve("miniflare"));
   const workerd = fromMiniflare("workerd") as { default: string };
   process.env.PATHMETER_WORKERD_BIN = workerd.default;
-  process.env.MINIFLARE_WORKERD_PATH = path.join(__dirname, "lib", "workerd-ignore-sigint.sh");
+  process.env.MINIFLARE_WORKERD_PATH = path.join(__dirname, "lib", "workerd-shielded.sh");
 }
 
 /**
