@@ -1,0 +1,159 @@
+/**
+ * Consumer throughput: batches of 100 events through the REAL queue handler of the production
+ * bundle, against a raw multi-row INSERT of the same rows (bench-only Worker
+ * workers/raw-insert.ts) into a copy of traffic_events in the same D1 database. Both are driven
+ * the same way, from inside workerd (workers/queue-driver.ts), alternating batch by batch.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { D1Database } from "@cloudflare/workers-types/experimental";
+import { Log, LogLevel, Miniflare } from "miniflare";
+import { manifest } from "../../worker/src/manifest";
+import { buildWorker, REPO_ROOT } from "../lib/build";
+import { d1Executor, migrate, readMigrationFiles } from "../lib/migrations";
+import { miniflareBindings } from "../lib/miniflare-options";
+import { type BenchWorkerBundle, buildBenchWorker } from "./bench-worker";
+import { batches, syntheticEvents } from "./events";
+import type { DriveRequest, SideTiming } from "./queue-driver-protocol";
+import { RAW_TABLE } from "./raw-table";
+import type { Bench } from "./types";
+
+const BATCH_SIZE = manifest.queues.events.consumer.maxBatchSize;
+const WARMUP_BATCHES = 10;
+const MEASURED_BATCHES = 400;
+const CLIENTS = 5_000;
+
+/** Creates the raw table as an exact copy of traffic_events and its indexes. */
+async function createRawTable(db: D1Database): Promise<void> {
+  const { results } = await db
+    .prepare("SELECT sql FROM sqlite_master WHERE tbl_name = 'traffic_events' AND sql IS NOT NULL")
+    .all<{ sql: string }>();
+  for (const { sql } of results) await db.prepare(sql.replaceAll("traffic_events", RAW_TABLE)).run();
+}
+
+const countRows = async (db: D1Database, table: string) =>
+  (await db.prepare(`SELECT count(*) AS n FROM ${table}`).first<{ n: number }>())?.n ?? 0;
+
+function benchMiniflare(
+  stateDir: string,
+  bundleFile: string,
+  raw: BenchWorkerBundle,
+  driver: BenchWorkerBundle,
+) {
+  // Nothing is delivered by Miniflare's broker here: the driver calls the handlers itself.
+  const { queueConsumers: _broker, ...bindings } = miniflareBindings({
+    secrets: { ADMIN_TOKEN: "bench-token", CLIENT_IP_SALT: "bench-salt" },
+  });
+  const common = { modules: true, compatibilityDate: manifest.compatibilityDate } as const;
+  return new Miniflare({
+    d1Persist: path.join(stateDir, "d1"),
+    log: new Log(LogLevel.WARN),
+    cf: false,
+    workers: [
+      {
+        ...common,
+        name: "driver",
+        scriptPath: driver.file,
+        modulesRoot: driver.dir,
+        compatibilityFlags: ["experimental", "service_binding_extra_handlers"],
+        serviceBindings: { CONSUMER: "pathmeter", RAW: "raw-insert" },
+      },
+      {
+        ...bindings,
+        ...common,
+        name: "pathmeter",
+        scriptPath: bundleFile,
+        modulesRoot: path.dirname(bundleFile),
+      },
+      {
+        ...common,
+        name: "raw-insert",
+        scriptPath: raw.file,
+        modulesRoot: raw.dir,
+        d1Databases: bindings.d1Databases,
+      },
+    ],
+  });
+}
+
+export const consumerBench: Bench = {
+  name: "consumer",
+  async run(log) {
+    const stateDir = await mkdtemp(path.join(tmpdir(), "pathmeter-bench-consumer-"));
+    const raw = await buildBenchWorker("raw-insert");
+    const driver = await buildBenchWorker("queue-driver");
+    const bundle = await buildWorker(path.join(stateDir, "bundle"));
+    const mf = benchMiniflare(stateDir, bundle.file, raw, driver);
+    try {
+      const db = await mf.getD1Database(manifest.d1.binding, "pathmeter");
+      await migrate(d1Executor(db), await readMigrationFiles(path.join(REPO_ROOT, "migrations")));
+      await createRawTable(db);
+      const events = syntheticEvents({
+        count: (WARMUP_BATCHES + MEASURED_BATCHES) * BATCH_SIZE,
+        seed: 1,
+        spanHours: 6,
+        clients: CLIENTS,
+      });
+      const request: DriveRequest = {
+        queue: manifest.queues.events.name,
+        batches: batches(events, BATCH_SIZE),
+        warmup: WARMUP_BATCHES,
+      };
+      log(
+        `consumer: ${request.batches.length} batches of ${BATCH_SIZE}, alternating real handler and raw insert`,
+      );
+      const res = await mf.dispatchFetch("http://driver/", { method: "POST", body: JSON.stringify(request) });
+      if (!res.ok) throw new Error(`queue driver failed: ${res.status} ${await res.text()}`);
+      const [consumer, rawSide] = (await res.json()) as [SideTiming, SideTiming];
+      const stored = await countRows(db, "traffic_events");
+      const rawStored = await countRows(db, RAW_TABLE);
+      if (stored !== events.length || rawStored !== events.length)
+        throw new Error(`expected ${events.length} rows on both sides, got ${stored} and ${rawStored}`);
+      const consumerRate = (consumer.events / consumer.ms) * 1000;
+      const rawRate = (rawSide.events / rawSide.ms) * 1000;
+      return {
+        title: "Consumer throughput (batches of 100 through the real queue handler)",
+        method:
+          'A bench-only driver Worker calls `queue("events", messages)` on a service binding to the ' +
+          "production bundle, as Miniflare's queue broker does (validation, dedupe insert, path cap, " +
+          "hourly counters, latency buckets, pipeline counters: one D1 transaction per batch), and on a " +
+          "bench-only Worker that only runs multi-row INSERTs (≤ 100 bound parameters each) of the same " +
+          "rows into a copy of traffic_events in the same persisted local D1. Batches alternate between " +
+          "the two sides; each side's time is the sum of its handler calls.",
+        metrics: [
+          {
+            name: "consumer events/s",
+            value: Math.round(consumerRate),
+            unit: "events/s",
+            target: { op: ">=", value: 10_000 },
+          },
+          { name: "raw multi-row INSERT events/s", value: Math.round(rawRate), unit: "events/s" },
+          {
+            name: "consumer / raw insert",
+            value: Math.round((consumerRate / rawRate) * 1000) / 1000,
+            unit: "ratio",
+            target: { op: ">=", value: 0.5 },
+          },
+          {
+            name: "consumer ms per batch of 100",
+            value: Math.round((consumer.ms / (consumer.events / BATCH_SIZE)) * 100) / 100,
+            unit: "ms",
+          },
+        ],
+        params: {
+          batchSize: BATCH_SIZE,
+          measuredBatches: MEASURED_BATCHES,
+          warmupBatches: WARMUP_BATCHES,
+          eventsPerSide: consumer.events,
+          clients: CLIENTS,
+        },
+      };
+    } finally {
+      await mf.dispose();
+      await raw.remove();
+      await driver.remove();
+      await rm(stateDir, { recursive: true, force: true });
+    }
+  },
+};

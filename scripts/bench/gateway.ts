@@ -1,0 +1,142 @@
+/**
+ * Gateway requests/s with recording on vs off, against the same local upstream (the demo API
+ * without simulated delays), measured side by side in rounds that rotate the order:
+ * - on: the local stack exactly as `npm start` runs it (production bundle: pathStats + proxy;
+ *   events queued through Miniflare's broker and stored by the consumer in the same workerd);
+ * - off: a bench-only Worker with the same hono proxy and no pathStats (workers/gateway-off.ts);
+ * - queue stubbed: recording on with a no-op queue send (workers/gateway-queue-stubbed.ts), to
+ *   separate the Worker's own recording work from the local queue broker's.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Log, LogLevel, Miniflare } from "miniflare";
+import { startDemoUpstream } from "../demo-upstream";
+import { miniflareBindings } from "../lib/miniflare-options";
+import { startLocalStack } from "../local-stack";
+import { type BenchWorkerBundle, buildBenchWorker } from "./bench-worker";
+import { type LoadRequest, runLoad } from "./load";
+import { waitForStoredEvents } from "./stored-events";
+import type { Bench, BenchMetric } from "./types";
+
+const CONCURRENCY = 16;
+const WARMUP_REQUESTS = 500;
+const ROUNDS = 9;
+const REQUESTS_PER_ROUND = 1_500;
+
+/** Realistic spread: 500 user ids (one template), 2,000 client IPs, a request id per request. */
+const requestFor = (i: number): LoadRequest => ({
+  path: `/users/${((i * 7_919) % 500) + 1}`,
+  headers: { "CF-Connecting-IP": `10.0.${(i * 31) % 8}.${(i * 13) % 250}`, "X-Request-Id": `bench-${i}` },
+});
+
+interface Side {
+  label: string;
+  url: string;
+  requests: number;
+  elapsedMs: number;
+}
+
+async function round(side: Side, offset: number, count: number, measure: boolean): Promise<void> {
+  const result = await runLoad(side.url, count, CONCURRENCY, (i) => requestFor(offset + i));
+  if (result.unexpected > 0)
+    throw new Error(`gateway ${side.label}: ${result.unexpected} answers were not 200`);
+  if (!measure) return;
+  side.requests += result.requests;
+  side.elapsedMs += result.elapsedMs;
+}
+
+/** A bench-only gateway Worker on its own port, with the local stack's bindings. */
+function benchGateway(bundle: BenchWorkerBundle, upstreamUrl: string): Miniflare {
+  const { queueConsumers: _none, ...bindings } = miniflareBindings({
+    secrets: { ADMIN_TOKEN: "bench-token", CLIENT_IP_SALT: "bench-salt" },
+    vars: { UPSTREAM_URL: upstreamUrl },
+  });
+  return new Miniflare({
+    ...bindings,
+    modules: true,
+    scriptPath: bundle.file,
+    modulesRoot: bundle.dir,
+    host: "127.0.0.1",
+    port: 0,
+    cf: { httpProtocol: "HTTP/1.1" },
+    log: new Log(LogLevel.WARN),
+  });
+}
+
+const rate = (side: Side) => (side.requests / side.elapsedMs) * 1000;
+const ratio = (a: Side, b: Side) => Math.round((rate(a) / rate(b)) * 1000) / 1000;
+
+export const gatewayBench: Bench = {
+  name: "gateway",
+  async run(log) {
+    const upstream = await startDemoUpstream({ delays: false });
+    const stateDir = await mkdtemp(path.join(tmpdir(), "pathmeter-bench-gateway-"));
+    const offBundle = await buildBenchWorker("gateway-off");
+    const stubbedBundle = await buildBenchWorker("gateway-queue-stubbed");
+    const stack = await startLocalStack({ stateDir, port: 0, crons: false, upstreamUrl: upstream.url });
+    const offMf = benchGateway(offBundle, upstream.url);
+    const stubbedMf = benchGateway(stubbedBundle, upstream.url);
+    try {
+      const on: Side = { label: "on", url: stack.url, requests: 0, elapsedMs: 0 };
+      const off: Side = { label: "off", url: (await offMf.ready).origin, requests: 0, elapsedMs: 0 };
+      const stubbed: Side = {
+        label: "queue stubbed",
+        url: (await stubbedMf.ready).origin,
+        requests: 0,
+        elapsedMs: 0,
+      };
+      const sides = [on, off, stubbed];
+      log(`gateway: ${ROUNDS} rounds × ${REQUESTS_PER_ROUND} requests per side, concurrency ${CONCURRENCY}`);
+      for (const side of sides) await round(side, 0, WARMUP_REQUESTS, false);
+      for (let r = 0; r < ROUNDS; r++) {
+        const offset = WARMUP_REQUESTS + r * REQUESTS_PER_ROUND;
+        const order = [...sides.slice(r % sides.length), ...sides.slice(0, r % sides.length)];
+        for (const side of order) await round(side, offset, REQUESTS_PER_ROUND, true);
+      }
+      const recorded = await waitForStoredEvents(stack.mf, WARMUP_REQUESTS + on.requests);
+      const metrics: BenchMetric[] = [
+        { name: "requests/s, recording on (local stack)", value: Math.round(rate(on)), unit: "req/s" },
+        { name: "requests/s, recording off", value: Math.round(rate(off)), unit: "req/s" },
+        { name: "on / off", value: ratio(on, off), unit: "ratio", target: { op: ">=", value: 0.9 } },
+        {
+          name: "requests/s, recording on, queue send stubbed",
+          value: Math.round(rate(stubbed)),
+          unit: "req/s",
+        },
+        {
+          name: "queue stubbed / off (the Worker's own recording cost)",
+          value: ratio(stubbed, off),
+          unit: "ratio",
+        },
+        { name: "events stored for the recorded requests", value: recorded, unit: "events" },
+      ];
+      return {
+        title: "Gateway requests/s, recording on vs off",
+        method:
+          "Closed-loop GETs over keep-alive connections on loopback to the same upstream (demo API, no " +
+          "simulated delay; load generator and upstream share one node process). On: the local stack as " +
+          "`npm start` runs it: each request is proxied, then hashed, normalised and sent to Miniflare's " +
+          "queue broker in `waitUntil`, and the consumer stores the batches, all in the same workerd while " +
+          "the load runs. Off: a bench-only Worker with the same hono proxy and no pathStats. Queue " +
+          "stubbed: recording on with a no-op queue send, to separate the Worker's own recording work " +
+          "from the local broker (in production the queue is a remote service). Rounds rotate the order.",
+        metrics,
+        params: {
+          concurrency: CONCURRENCY,
+          rounds: ROUNDS,
+          requestsPerRoundPerSide: REQUESTS_PER_ROUND,
+          warmupRequestsPerSide: WARMUP_REQUESTS,
+        },
+      };
+    } finally {
+      await offMf.dispose();
+      await stubbedMf.dispose();
+      await stack.stop();
+      await upstream.close();
+      await offBundle.remove();
+      await stubbedBundle.remove();
+      await rm(stateDir, { recursive: true, force: true });
+    }
+  },
+};

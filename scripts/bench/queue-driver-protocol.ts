@@ -1,0 +1,17 @@
+/** What the consumer bench sends to and gets back from workers/queue-driver.ts. */
+import type { TrafficEvent } from "../../worker/src/event";
+
+export interface DriveRequest {
+  /** Queue name the handlers see in `batch.queue`. */
+  queue: string;
+  batches: TrafficEvent[][];
+  /** Batches run first and not counted. */
+  warmup: number;
+}
+
+export interface SideTiming {
+  name: "consumer" | "raw";
+  /** Summed wall time of this side's handler calls, ms (workerd's clock advances on I/O). */
+  ms: number;
+  events: number;
+}

@@ -1,0 +1,9 @@
+/**
+ * Every benchmark `npm run bench` runs, in this order. To add one, write a module exporting a
+ * `Bench` (see ./types.ts) and list it here; `npm run bench -- <name>` runs just that one.
+ */
+import { consumerBench } from "./consumer";
+import { gatewayBench } from "./gateway";
+import type { Bench } from "./types";
+
+export const benches: readonly Bench[] = [consumerBench, gatewayBench];

@@ -1,0 +1,72 @@
+/**
+ * Bench-only Worker that drives queue handlers from inside workerd, the way Miniflare's queue
+ * broker delivers a batch: `service.queue(queueName, messages)` on a service binding. Driving
+ * them from node instead would mostly measure the node↔workerd proxy (~10 ms a batch here).
+ *
+ * POST a JSON `{ queue, batches }`; batches alternate between the CONSUMER and RAW services
+ * (even batches consumer first, odd ones raw first) and the answer is each side's summed time.
+ */
+import type { TrafficEvent } from "../../../worker/src/event";
+import type { DriveRequest, SideTiming } from "../queue-driver-protocol";
+
+interface QueueResult {
+  outcome: string;
+  ackAll: boolean;
+  explicitAcks: string[];
+  retryMessages: unknown[];
+}
+
+/** A service binding's queue entry point (workerd's `service_binding_extra_handlers`). */
+interface QueueService {
+  queue(
+    queueName: string,
+    messages: { id: string; timestamp: Date; attempts: number; body: unknown }[],
+  ): Promise<QueueResult>;
+}
+
+interface DriverEnv {
+  CONSUMER: QueueService;
+  RAW: QueueService;
+}
+
+async function driveOne(
+  service: QueueService,
+  side: string,
+  queue: string,
+  index: number,
+  batch: TrafficEvent[],
+) {
+  const messages = batch.map((body, j) => ({
+    id: `${side}-${index}-${j}`,
+    timestamp: new Date(),
+    attempts: 1,
+    body,
+  }));
+  const started = Date.now();
+  const result = await service.queue(queue, messages);
+  const elapsed = Date.now() - started;
+  const acked = result.ackAll || result.explicitAcks.length === batch.length;
+  if (result.outcome !== "ok" || !acked || result.retryMessages.length > 0)
+    throw new Error(`${side}: batch ${index} not fully acked: ${JSON.stringify(result)}`);
+  return elapsed;
+}
+
+export default {
+  async fetch(request: Request, env: DriverEnv): Promise<Response> {
+    const { queue, batches, warmup } = await request.json<DriveRequest>();
+    const sides: [SideTiming, QueueService][] = [
+      [{ name: "consumer", ms: 0, events: 0 }, env.CONSUMER],
+      [{ name: "raw", ms: 0, events: 0 }, env.RAW],
+    ];
+    for (const [index, batch] of batches.entries()) {
+      const order = index % 2 === 0 ? sides : [...sides].reverse();
+      for (const [timing, service] of order) {
+        const elapsed = await driveOne(service, timing.name, queue, index, batch);
+        if (index < warmup) continue;
+        timing.ms += elapsed;
+        timing.events += batch.length;
+      }
+    }
+    return Response.json(sides.map(([timing]) => timing));
+  },
+} satisfies ExportedHandler<DriverEnv>;

@@ -1,0 +1,67 @@
+/**
+ * Bench-only Worker: the floor the real consumer is compared against. Its queue handler stores
+ * each batch with nothing but multi-row INSERTs into a copy of traffic_events (same columns,
+ * same unique id and ts index), ≤ 100 bound parameters per statement, all in one D1 batch.
+ * No validation, no aggregates, no path cap.
+ */
+import type { TrafficEvent } from "../../../worker/src/event";
+import { bucketOf } from "../../../worker/src/sketches/latency";
+import { RAW_TABLE } from "../raw-table";
+
+interface RawEnv {
+  DB: D1Database;
+}
+
+const COLUMNS = [
+  "id",
+  "ts",
+  "method",
+  "path",
+  "status",
+  "duration_ms",
+  "latency_bucket",
+  "bytes",
+  "client_hash",
+  "colo",
+  "country",
+  "source",
+] as const;
+/** D1 allows at most 100 bound parameters per statement. */
+const ROWS_PER_STATEMENT = Math.floor(100 / COLUMNS.length);
+
+const valuesOf = (e: TrafficEvent) => [
+  e.id,
+  e.ts,
+  e.method,
+  e.path,
+  e.status,
+  e.durationMs,
+  bucketOf(e.durationMs),
+  e.bytes,
+  e.clientHash,
+  e.colo,
+  e.country,
+  e.source,
+];
+
+function insertStatement(db: D1Database, rows: readonly TrafficEvent[]): D1PreparedStatement {
+  const tuples = rows.map(
+    (_, r) => `(${COLUMNS.map((_, c) => `?${r * COLUMNS.length + c + 1}`).join(", ")})`,
+  );
+  return db
+    .prepare(
+      `INSERT INTO ${RAW_TABLE} (${COLUMNS.join(", ")}) VALUES ${tuples.join(", ")} ON CONFLICT (id) DO NOTHING`,
+    )
+    .bind(...rows.flatMap(valuesOf));
+}
+
+export default {
+  async queue(batch: MessageBatch<TrafficEvent>, env: RawEnv): Promise<void> {
+    const events = batch.messages.map((m) => m.body);
+    const statements: D1PreparedStatement[] = [];
+    for (let i = 0; i < events.length; i += ROWS_PER_STATEMENT)
+      statements.push(insertStatement(env.DB, events.slice(i, i + ROWS_PER_STATEMENT)));
+    if (statements.length > 0) await env.DB.batch(statements);
+    batch.ackAll();
+  },
+} satisfies ExportedHandler<RawEnv, TrafficEvent>;
