@@ -1,21 +1,23 @@
 -- Lifecycle: compacted sketches, day states, R2 archive parts, snapshot versions.
 -- Times are epoch milliseconds (UTC); days are 'YYYY-MM-DD' (UTC).
 
--- Compacted sketches per (grain, start, path, method): the latency DDSketch (bucket counts moved
--- here from path_latency_hourly) and the HyperLogLog of client hashes, both encoded by
--- worker/src/sketches/codec.ts. grain 'hour' rows are kept HOURLY_SKETCH_DAYS, then merged into
--- one 'day' row. path = '*' AND method = '*' is the all-paths total. `version` is the
--- compare-and-swap token of every read-modify-write (see worker/src/db/sketch-store.ts).
+-- Compacted sketches, one row per (kind, grain, start, path, method): kind 'latency' is the
+-- DDSketch (bucket counts moved here from path_latency_hourly), kind 'clients' the HyperLogLog of
+-- client hashes, both encoded by worker/src/sketches/codec.ts. Separate rows, because a dense
+-- HyperLogLog (~1.8 KB) and a latency sketch together would fill a 4 KB page alone (see
+-- docs/storage.md). grain 'hour' rows are kept HOURLY_SKETCH_DAYS, then merged into 'day' rows.
+-- path = '*' AND method = '*' is the all-paths total. `version` is the compare-and-swap token of
+-- every read-modify-write (see worker/src/db/sketch-store.ts).
 CREATE TABLE path_sketches (
   id INTEGER PRIMARY KEY,
+  kind TEXT NOT NULL CHECK (kind IN ('latency', 'clients')),
   grain TEXT NOT NULL CHECK (grain IN ('hour', 'day')),
   start INTEGER NOT NULL,
   path TEXT NOT NULL,
   method TEXT NOT NULL,
-  latency BLOB NOT NULL,
-  clients BLOB NOT NULL,
+  sketch BLOB NOT NULL,
   version INTEGER NOT NULL,
-  UNIQUE (grain, path, method, start)
+  UNIQUE (kind, grain, path, method, start)
 );
 CREATE INDEX path_sketches_start ON path_sketches (grain, start);
 

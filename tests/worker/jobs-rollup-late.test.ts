@@ -127,8 +127,8 @@ describe("faults", () => {
         await batchOf([
           db
             .prepare(
-              `INSERT INTO path_sketches (grain, start, path, method, latency, clients, version)
-             SELECT 'hour', ?1, '*', '*', x'0100', x'0100', 1`,
+              `INSERT INTO path_sketches (kind, grain, start, path, method, sketch, version)
+             VALUES ('latency', 'hour', ?1, '*', '*', x'0100', 1)`,
             )
             .bind(F),
         ]);

@@ -17,7 +17,7 @@ import { DAY_MS, HOUR_MS, isoDay } from "../jobs/clock";
 import { decodeHll, decodeLatency } from "../sketches/codec";
 import { HyperLogLog } from "../sketches/hll";
 import { addToHistogram, type LatencyHistogram } from "../sketches/latency";
-import { ALL, toBytes } from "./sketch-store";
+import { ALL, type SketchKind, toBytes } from "./sketch-store";
 
 export interface HourRange {
   fromHour: number;
@@ -50,23 +50,23 @@ const sketchFilterSql = (filter: PathFilter, firstParam: number) =>
     ? filterSql({ path: ALL, method: ALL }, firstParam)
     : filterSql(filter, firstParam);
 
-/** One column of every sketch covering the range: hourly ones inside it, daily ones overlapping it. */
+/** Every sketch of `kind` covering the range: hourly ones inside it, daily ones overlapping it. */
 async function readCoveringSketches(
   db: D1Database,
   range: HourRange,
   filter: PathFilter,
-  column: "latency" | "clients",
+  kind: SketchKind,
 ): Promise<Uint8Array[]> {
-  const f = sketchFilterSql(filter, 4);
+  const f = sketchFilterSql(filter, 5);
   const { results } = await db
     .prepare(
-      `SELECT ${column} AS bytes FROM path_sketches
-       WHERE ((grain = 'hour' AND start >= ?1 AND start < ?2) OR (grain = 'day' AND start > ?3 AND start < ?2))
+      `SELECT sketch FROM path_sketches WHERE kind = ?4
+       AND ((grain = 'hour' AND start >= ?1 AND start < ?2) OR (grain = 'day' AND start > ?3 AND start < ?2))
        ${f.sql}`,
     )
-    .bind(range.fromHour, range.toHour, range.fromHour - DAY_MS, ...f.params)
-    .all<{ bytes: unknown }>();
-  return results.map((row) => toBytes(row.bytes));
+    .bind(range.fromHour, range.toHour, range.fromHour - DAY_MS, kind, ...f.params)
+    .all<{ sketch: unknown }>();
+  return results.map((row) => toBytes(row.sketch));
 }
 
 /** The merged latency histogram of every (path, method, hour) in range matching the filter. */

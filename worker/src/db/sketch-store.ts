@@ -10,11 +10,13 @@
 import { DAY_MS } from "../jobs/clock";
 
 export type Grain = "hour" | "day";
+export type SketchKind = "latency" | "clients";
 
 /** path and method of the all-paths total sketch (no real path or method looks like this). */
 export const ALL = "*";
 
 export interface SketchKey {
+  kind: SketchKind;
   grain: Grain;
   start: number;
   path: string;
@@ -24,13 +26,14 @@ export interface SketchKey {
 export interface StoredSketch extends SketchKey {
   id: number;
   version: number;
-  latency: Uint8Array;
-  clients: Uint8Array;
+  sketch: Uint8Array;
 }
 
-interface SketchRow extends Omit<StoredSketch, "latency" | "clients"> {
-  latency: unknown;
-  clients: unknown;
+/** The latency and client sketches of one (grain, start, path, method), where they exist. */
+export type SketchPair = Partial<Record<SketchKind, StoredSketch>>;
+
+interface SketchRow extends Omit<StoredSketch, "sketch"> {
+  sketch: unknown;
 }
 
 /** D1 returns BLOBs as arrays of byte values (or ArrayBuffers in some runtimes). */
@@ -41,16 +44,13 @@ export function toBytes(value: unknown): Uint8Array {
   throw new TypeError("expected a BLOB column");
 }
 
-const toSketch = (row: SketchRow): StoredSketch => ({
-  ...row,
-  latency: toBytes(row.latency),
-  clients: toBytes(row.clients),
-});
+const toSketch = (row: SketchRow): StoredSketch => ({ ...row, sketch: toBytes(row.sketch) });
 
 /** A collision-free map key for (path, method): paths may contain any separator. */
 export const groupKey = (path: string, method: string): string => JSON.stringify([path, method]);
 
-const COLUMNS = "id, grain, start, path, method, version, latency, clients";
+const COLUMNS = "id, kind, grain, start, path, method, version, sketch";
+const IN_GROUPS = "(path, method) IN (SELECT value ->> '$[0]', value ->> '$[1]' FROM json_each(?3))";
 
 /** The sketches of `groups` at (grain, start), by groupKey. */
 export async function readSketchesAt(
@@ -58,18 +58,23 @@ export async function readSketchesAt(
   grain: Grain,
   start: number,
   groups: readonly (readonly [string, string])[],
-): Promise<Map<string, StoredSketch>> {
+): Promise<Map<string, SketchPair>> {
   const { results } = await db
     .prepare(
-      `SELECT ${COLUMNS} FROM path_sketches WHERE grain = ?1 AND start = ?2
-       AND (path, method) IN (SELECT value ->> '$[0]', value ->> '$[1]' FROM json_each(?3))`,
+      `SELECT ${COLUMNS} FROM path_sketches
+       WHERE kind IN ('latency', 'clients') AND grain = ?1 AND start = ?2 AND ${IN_GROUPS}`,
     )
     .bind(grain, start, JSON.stringify(groups))
     .all<SketchRow>();
-  return new Map(results.map((row) => [groupKey(row.path, row.method), toSketch(row)]));
+  const pairs = new Map<string, SketchPair>();
+  for (const row of results) {
+    const key = groupKey(row.path, row.method);
+    pairs.set(key, { ...pairs.get(key), [row.kind]: toSketch(row) });
+  }
+  return pairs;
 }
 
-/** Hourly sketches of `groups` in the UTC day starting at `day`. */
+/** Hourly sketches (both kinds) of `groups` in the UTC day starting at `day`. */
 export async function readHourlySketchesOfDay(
   db: D1Database,
   day: number,
@@ -77,8 +82,7 @@ export async function readHourlySketchesOfDay(
 ): Promise<StoredSketch[]> {
   const { results } = await db
     .prepare(
-      `SELECT ${COLUMNS} FROM path_sketches WHERE grain = 'hour' AND start >= ?1 AND start < ?2
-       AND (path, method) IN (SELECT value ->> '$[0]', value ->> '$[1]' FROM json_each(?3))`,
+      `SELECT ${COLUMNS} FROM path_sketches WHERE grain = 'hour' AND start >= ?1 AND start < ?2 AND ${IN_GROUPS}`,
     )
     .bind(day, day + DAY_MS, JSON.stringify(groups))
     .all<SketchRow>();
@@ -101,21 +105,17 @@ export function casWriteStatements(
   db: D1Database,
   key: SketchKey,
   expected: StoredSketch | undefined,
-  latency: Uint8Array,
-  clients: Uint8Array,
+  sketch: Uint8Array,
 ): D1PreparedStatement[] {
   const write = expected
     ? db
-        .prepare(
-          `UPDATE path_sketches SET latency = ?2, clients = ?3, version = version + 1
-           WHERE id = ?1 AND version = ?4`,
-        )
-        .bind(expected.id, latency, clients, expected.version)
+        .prepare("UPDATE path_sketches SET sketch = ?2, version = version + 1 WHERE id = ?1 AND version = ?3")
+        .bind(expected.id, sketch, expected.version)
     : db
         .prepare(
-          `INSERT INTO path_sketches (grain, start, path, method, latency, clients, version)
+          `INSERT INTO path_sketches (kind, grain, start, path, method, sketch, version)
            VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1) ON CONFLICT DO NOTHING`,
         )
-        .bind(key.grain, key.start, key.path, key.method, latency, clients);
+        .bind(key.kind, key.grain, key.start, key.path, key.method, sketch);
   return [write, casGuard(db, 1)];
 }

@@ -32,9 +32,9 @@ export const capacity: JobFn = async function capacity({ env }) {
     tables.map((t) => env.DB.prepare(`SELECT count(*) AS n FROM ${quoteIdentifier(t.name)}`)),
   );
   const sketches = await env.DB.prepare(
-    `SELECT grain, count(*) AS rows, coalesce(sum(length(latency) + length(clients)), 0) AS bytes
-     FROM path_sketches GROUP BY grain ORDER BY grain`,
-  ).all<{ grain: string; rows: number; bytes: number }>();
+    `SELECT kind || ':' || grain AS tier, count(*) AS rows, coalesce(sum(length(sketch)), 0) AS bytes
+     FROM path_sketches GROUP BY kind, grain ORDER BY kind, grain`,
+  ).all<{ tier: string; rows: number; bytes: number }>();
   const databaseBytes = sketches.meta.size_after;
   const rows = Object.fromEntries(tables.map((t, i) => [t.name, counts[i]?.results[0]?.n ?? 0]));
   const findings = capacityFindings(databaseBytes);
@@ -46,7 +46,7 @@ export const capacity: JobFn = async function capacity({ env }) {
       ...findings,
       rows,
       sketchBytes: Object.fromEntries(
-        sketches.results.map((s) => [s.grain, { rows: s.rows, bytes: s.bytes }]),
+        sketches.results.map((s) => [s.tier, { rows: s.rows, bytes: s.bytes }]),
       ),
     },
   };

@@ -8,7 +8,7 @@
  * arrived meanwhile, so an interrupted or overtaken rollup is simply redone (merges are
  * idempotent for clients, and moved bucket counts are gone from the source).
  */
-import { ALL, casGuard, groupKey, isCasConflict, readSketchesAt, type SketchKey } from "../db/sketch-store";
+import { ALL, casGuard, groupKey, isCasConflict, readSketchesAt } from "../db/sketch-store";
 import { addToHistogram } from "../sketches/latency";
 import { dayStartOf, HOUR_MS } from "./clock";
 import { addDelta, emptyDelta, mergeWrite, type SketchDelta } from "./sketch-merge";
@@ -105,14 +105,12 @@ async function chunkStatements(
   let sketches = 0;
   const write = async ([path, method]: Group, delta: SketchDelta) => {
     const key = groupKey(path, method);
-    // A day already tiered keeps only its daily sketch: late data goes there.
-    const dailySketch = daily.get(key);
-    const target: SketchKey = dailySketch
-      ? { grain: "day", start: day, path, method }
-      : { grain: "hour", start: hour, path, method };
-    const writes = await mergeWrite(db, target, dailySketch ?? hourly.get(key), delta);
-    if (writes.length > 0) sketches++;
-    statements.push(...writes);
+    // A day already tiered keeps only its daily sketches: late data goes there.
+    const dailyPair = daily.get(key);
+    const at = dailyPair ? { grain: "day" as const, start: day } : { grain: "hour" as const, start: hour };
+    const written = await mergeWrite(db, { ...at, path, method }, dailyPair ?? hourly.get(key), delta);
+    sketches += written.rows;
+    statements.push(...written.statements);
   };
   for (const { group, delta } of chunk.values()) {
     addDelta(total, delta);

@@ -1,9 +1,9 @@
 /**
- * Folding new data into a stored sketch, for the rollup and the tiering: decode what was read,
- * add the latency counts, union the HyperLogLog, and produce the compare-and-swap write — or
- * nothing when the sketch would not change (so a re-run writes nothing and bumps no version).
+ * Folding new data into stored sketches, for the rollup and the tiering: decode what was read,
+ * add the latency counts, union the HyperLogLog, and produce the compare-and-swap writes — none
+ * for a sketch that would not change (so a re-run writes nothing and bumps no version).
  */
-import { casWriteStatements, type SketchKey, type StoredSketch } from "../db/sketch-store";
+import { casWriteStatements, type SketchKey, type SketchPair } from "../db/sketch-store";
 import { decodeHll, decodeLatency, encodeHll, encodeLatency } from "../sketches/codec";
 import { HyperLogLog } from "../sketches/hll";
 import { addToHistogram, type LatencyHistogram } from "../sketches/latency";
@@ -23,26 +23,42 @@ export function addDelta(into: SketchDelta, from: SketchDelta): SketchDelta {
   return into;
 }
 
-/** Decodes a stored sketch into a delta (e.g. to merge hourly sketches into a daily one). */
-export async function deltaOf(sketch: StoredSketch): Promise<SketchDelta> {
-  return { latency: decodeLatency(sketch.latency), clients: await decodeHll(sketch.clients) };
+/** Decodes stored sketches into a delta (e.g. to merge hourly sketches into a daily one). */
+export async function deltaOf(pair: SketchPair): Promise<SketchDelta> {
+  return {
+    latency: pair.latency ? decodeLatency(pair.latency.sketch) : new Map(),
+    clients: pair.clients ? await decodeHll(pair.clients.sketch) : new HyperLogLog(),
+  };
 }
 
 const sameBytes = (a: Uint8Array, b: Uint8Array): boolean =>
   a.length === b.length && a.every((x, i) => x === b[i]);
 
-/** The CAS write of `existing` (or a new row at `key`) plus `delta`; [] when nothing changes. */
+export interface MergeWrite {
+  statements: D1PreparedStatement[];
+  /** Sketch rows written (0, 1 or 2). */
+  rows: number;
+}
+
+/** The CAS writes of `existing` (or new rows at `at`) plus `delta`; none when nothing changes. */
 export async function mergeWrite(
   db: D1Database,
-  key: SketchKey,
-  existing: StoredSketch | undefined,
+  at: Omit<SketchKey, "kind">,
+  existing: SketchPair | undefined,
   delta: SketchDelta,
-): Promise<D1PreparedStatement[]> {
-  const merged = existing ? addDelta(await deltaOf(existing), delta) : delta;
-  const clients = await encodeHll(merged.clients);
-  const unchanged = existing
-    ? delta.latency.size === 0 && sameBytes(clients, existing.clients)
-    : delta.latency.size === 0 && merged.clients.estimate() === 0;
-  if (unchanged) return [];
-  return casWriteStatements(db, key, existing, encodeLatency(merged.latency), clients);
+): Promise<MergeWrite> {
+  const statements: D1PreparedStatement[] = [];
+  if (delta.latency.size > 0) {
+    const latency = existing?.latency ? decodeLatency(existing.latency.sketch) : new Map<number, number>();
+    for (const [bucket, count] of delta.latency) addToHistogram(latency, bucket, count);
+    statements.push(
+      ...casWriteStatements(db, { ...at, kind: "latency" }, existing?.latency, encodeLatency(latency)),
+    );
+  }
+  const stored = existing?.clients;
+  const clients = stored ? (await decodeHll(stored.sketch)).merge(delta.clients) : delta.clients;
+  const bytes = await encodeHll(clients);
+  const unchanged = stored ? sameBytes(bytes, stored.sketch) : clients.estimate() === 0;
+  if (!unchanged) statements.push(...casWriteStatements(db, { ...at, kind: "clients" }, stored, bytes));
+  return { statements, rows: statements.length / 2 };
 }

@@ -19,6 +19,7 @@ const MAX_ATTEMPTS = 5;
 
 export interface TieringReport {
   days: number;
+  /** Sketch rows (latency and clients counted apart). */
   hourlySketchesMerged: number;
   dailySketchesWritten: number;
   casRetries: number;
@@ -26,7 +27,7 @@ export interface TieringReport {
 
 type Group = readonly [string, string];
 
-/** Merges one chunk of groups of one day; returns [hourly merged, daily written]. */
+/** Merges one chunk of groups of one day; returns [hourly rows merged, daily rows written]. */
 async function tierChunk(db: D1Database, day: number, groups: Group[]): Promise<[number, number]> {
   const [hourly, daily] = await Promise.all([
     readHourlySketchesOfDay(db, day, groups),
@@ -35,15 +36,19 @@ async function tierChunk(db: D1Database, day: number, groups: Group[]): Promise<
   const statements: D1PreparedStatement[] = [];
   let written = 0;
   for (const [path, method] of groups) {
-    const key = groupKey(path, method);
     const hours = hourly.filter((s) => s.path === path && s.method === method);
     if (hours.length === 0) continue;
     const delta = emptyDelta();
-    for (const sketch of hours) addDelta(delta, await deltaOf(sketch));
-    const writes = await mergeWrite(db, { grain: "day", start: day, path, method }, daily.get(key), delta);
-    if (writes.length > 0) written++;
+    for (const sketch of hours) addDelta(delta, await deltaOf({ [sketch.kind]: sketch }));
+    const merged = await mergeWrite(
+      db,
+      { grain: "day", start: day, path, method },
+      daily.get(groupKey(path, method)),
+      delta,
+    );
+    written += merged.rows;
     statements.push(
-      ...writes,
+      ...merged.statements,
       db
         .prepare(
           `DELETE FROM path_sketches WHERE grain = 'hour'
