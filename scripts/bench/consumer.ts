@@ -77,6 +77,20 @@ function benchMiniflare(
   });
 }
 
+const TARGET_EVENTS_PER_S = 10_000;
+
+function consumerNotes(consumerRate: number, rawRate: number): string[] {
+  if (consumerRate >= TARGET_EVENTS_PER_S) return [];
+  const floor =
+    rawRate < TARGET_EVENTS_PER_S
+      ? `The raw-insert floor itself is ${Math.round(rawRate).toLocaleString("en-US")} events/s here, below the ` +
+        "target: on this machine the cost of one local D1 transaction (Miniflare's SQLite-backed D1, " +
+        `persisted to disk) bounds both sides; the consumer reaches ${Math.round((consumerRate / rawRate) * 100)}% ` +
+        "of that floor."
+      : "The raw insert reaches the target here, so the consumer's own statements are what is missing.";
+  return [`Absolute rate below ${TARGET_EVENTS_PER_S.toLocaleString("en-US")} events/s. ${floor}`];
+}
+
 export const consumerBench: Bench = {
   name: "consumer",
   async run(log) {
@@ -126,7 +140,7 @@ export const consumerBench: Bench = {
             name: "consumer events/s",
             value: Math.round(consumerRate),
             unit: "events/s",
-            target: { op: ">=", value: 10_000 },
+            target: { op: ">=", value: TARGET_EVENTS_PER_S },
           },
           { name: "raw multi-row INSERT events/s", value: Math.round(rawRate), unit: "events/s" },
           {
@@ -141,6 +155,7 @@ export const consumerBench: Bench = {
             unit: "ms",
           },
         ],
+        notes: consumerNotes(consumerRate, rawRate),
         params: {
           batchSize: BATCH_SIZE,
           measuredBatches: MEASURED_BATCHES,

@@ -24,6 +24,8 @@ export interface BenchResult {
   metrics: BenchMetric[];
   /** Sizes and settings of the run (batches, requests, concurrency ...). */
   params: Record<string, number | string>;
+  /** What the numbers of this run say, derived from them (e.g. why a target was missed). */
+  notes?: string[];
   /** ISO-8601 time the bench finished. */
   finishedAt: string;
 }
