@@ -21,8 +21,8 @@ import type { Bench, BenchMetric } from "./types";
 
 const CONCURRENCY = 16;
 const WARMUP_REQUESTS = 500;
-const ROUNDS = 9;
-const REQUESTS_PER_ROUND = 1_500;
+const ROUNDS = 15;
+const REQUESTS_PER_ROUND = 1_000;
 
 /** Realistic spread: 500 user ids (one template), 2,000 client IPs, a request id per request. */
 const requestFor = (i: number): LoadRequest => ({
@@ -35,7 +35,17 @@ interface Side {
   url: string;
   requests: number;
   elapsedMs: number;
+  /** Requests/s of each measured round, in round order. */
+  roundRates: number[];
 }
+
+const newSide = (label: string, url: string): Side => ({
+  label,
+  url,
+  requests: 0,
+  elapsedMs: 0,
+  roundRates: [],
+});
 
 async function round(side: Side, offset: number, count: number, measure: boolean): Promise<void> {
   const result = await runLoad(side.url, count, CONCURRENCY, (i) => requestFor(offset + i));
@@ -44,6 +54,7 @@ async function round(side: Side, offset: number, count: number, measure: boolean
   if (!measure) return;
   side.requests += result.requests;
   side.elapsedMs += result.elapsedMs;
+  side.roundRates.push((result.requests / result.elapsedMs) * 1000);
 }
 
 /** A bench-only gateway Worker on its own port, with the local stack's bindings. */
@@ -65,7 +76,20 @@ function benchGateway(bundle: BenchWorkerBundle, upstreamUrl: string): Miniflare
 }
 
 const rate = (side: Side) => (side.requests / side.elapsedMs) * 1000;
-const ratio = (a: Side, b: Side) => Math.round((rate(a) / rate(b)) * 1000) / 1000;
+
+/**
+ * Median over rounds of a's rate / b's rate in the same round: sides measured minutes apart are
+ * never compared, and a burst of load from elsewhere on the machine spoils one round, not the result.
+ */
+function ratio(a: Side, b: Side): number {
+  const perRound = a.roundRates.map((r, i) => r / (b.roundRates[i] ?? Number.NaN)).sort((x, y) => x - y);
+  const mid = perRound.length / 2;
+  const median =
+    perRound.length % 2
+      ? (perRound[Math.floor(mid)] ?? 0)
+      : ((perRound[mid - 1] ?? 0) + (perRound[mid] ?? 0)) / 2;
+  return Math.round(median * 1000) / 1000;
+}
 
 function gatewayNotes(on: Side, off: Side, stubbed: Side): string[] {
   if (ratio(on, off) >= 0.9) return [];
@@ -89,14 +113,9 @@ export const gatewayBench: Bench = {
     const offMf = benchGateway(offBundle, upstream.url);
     const stubbedMf = benchGateway(stubbedBundle, upstream.url);
     try {
-      const on: Side = { label: "on", url: stack.url, requests: 0, elapsedMs: 0 };
-      const off: Side = { label: "off", url: (await offMf.ready).origin, requests: 0, elapsedMs: 0 };
-      const stubbed: Side = {
-        label: "queue stubbed",
-        url: (await stubbedMf.ready).origin,
-        requests: 0,
-        elapsedMs: 0,
-      };
+      const on = newSide("on", stack.url);
+      const off = newSide("off", (await offMf.ready).origin);
+      const stubbed = newSide("queue stubbed", (await stubbedMf.ready).origin);
       const sides = [on, off, stubbed];
       log(`gateway: ${ROUNDS} rounds × ${REQUESTS_PER_ROUND} requests per side, concurrency ${CONCURRENCY}`);
       for (const side of sides) await round(side, 0, WARMUP_REQUESTS, false);
@@ -131,7 +150,8 @@ export const gatewayBench: Bench = {
           "queue broker in `waitUntil`, and the consumer stores the batches, all in the same workerd while " +
           "the load runs. Off: a bench-only Worker with the same hono proxy and no pathStats. Queue " +
           "stubbed: recording on with a no-op queue send, to separate the Worker's own recording work " +
-          "from the local broker (in production the queue is a remote service). Rounds rotate the order.",
+          "from the local broker (in production the queue is a remote service). Rounds rotate the order; " +
+          "rates are over all rounds, ratios are the median of the per-round ratios.",
         metrics,
         notes: gatewayNotes(on, off, stubbed),
         params: {
