@@ -83,9 +83,8 @@ function markdown(file: ResultsFile): string {
     lines.push("| metric | value | target | met |", "| --- | ---: | --- | --- |");
     for (const metric of r.metrics) {
       const met = meetsTarget(metric);
-      const target = metric.target
-        ? `${metric.target.op} ${formatValue(metric.target.value, metric.unit)}`
-        : "";
+      const op = metric.target?.op === ">=" ? "≥" : "≤";
+      const target = metric.target ? `${op} ${formatValue(metric.target.value, metric.unit)}` : "";
       lines.push(
         `| ${metric.name} | ${formatValue(metric.value, metric.unit)} | ${target} | ${met === undefined ? "" : met ? "yes" : "**no**"} |`,
       );
