@@ -7,12 +7,12 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { Log, LogLevel, Miniflare } from "miniflare";
+import { Log, LogLevel, Miniflare, MiniflareCoreError } from "miniflare";
 import { manifest, type VarName } from "../worker/src/manifest";
 import { startDemoUpstream } from "./demo-upstream";
 import { buildWorker, REPO_ROOT } from "./lib/build";
 import { startCronScheduler } from "./lib/cron";
-import { assertPortFree, persistedSalt, statePaths } from "./lib/local-state";
+import { assertPortFree, PortInUseError, persistedSalt, statePaths } from "./lib/local-state";
 import { d1Executor, migrate, readMigrationFiles } from "./lib/migrations";
 import { miniflareBindings } from "./lib/miniflare-options";
 import { CONSUMER_PROGRESS_SQL, waitForQuietQueue } from "./lib/queue-drain";
@@ -71,7 +71,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await demo?.close();
     await rm(bundleDir, { recursive: true, force: true });
   };
-  let mf: Miniflare;
+  let mf: Miniflare | undefined;
   try {
     const bundle = await buildWorker(bundleDir);
     const bindings = miniflareBindings({
@@ -99,7 +99,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     await mf.ready;
   } catch (error) {
+    await mf?.dispose().catch(() => {});
     await cleanup();
+    // Taken between the probe above and workerd binding it.
+    if (error instanceof MiniflareCoreError && error.code === "ERR_ADDRESS_IN_USE")
+      throw new PortInUseError(host, port);
     throw error;
   }
   const url = (await mf.ready).origin;
