@@ -7,7 +7,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { build } from "esbuild";
-import { REPO_ROOT } from "../lib/build";
+import { REPO_ROOT, workerBuildOptions } from "../lib/build";
 
 export interface BenchWorkerBundle {
   dir: string;
@@ -20,18 +20,8 @@ export async function buildBenchWorker(name: string): Promise<BenchWorkerBundle>
   const dir = await mkdtemp(path.join(tmpdir(), `pathmeter-bench-${name}-`));
   const file = path.join(dir, "index.js");
   await build({
-    entryPoints: [path.join(REPO_ROOT, "scripts", "bench", "workers", `${name}.ts`)],
+    ...workerBuildOptions(path.join(REPO_ROOT, "scripts", "bench", "workers", `${name}.ts`)),
     outfile: file,
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    target: "es2022",
-    conditions: ["workerd", "worker", "browser"],
-    mainFields: ["module", "main"],
-    external: ["cloudflare:*", "node:*"],
-    minify: true,
-    tsconfig: path.join(REPO_ROOT, "worker", "tsconfig.json"),
-    logLevel: "silent",
   });
   return { dir, file, remove: () => rm(dir, { recursive: true, force: true }) };
 }

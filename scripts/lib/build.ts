@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { build } from "esbuild";
+import { type BuildOptions, build } from "esbuild";
 import { manifest } from "../../worker/src/manifest";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
@@ -23,27 +23,32 @@ export interface WorkerBundle {
   sha256: string;
 }
 
+/**
+ * esbuild settings of every Worker bundle: ESM for workerd, resolved with the `workerd`/`worker`/
+ * `browser` conditions, minified, no legal comments, so the same sources give the same bytes.
+ */
+export const workerBuildOptions = (entryPoint: string): BuildOptions => ({
+  entryPoints: [entryPoint],
+  bundle: true,
+  format: "esm",
+  platform: "neutral",
+  target: "es2022",
+  conditions: ["workerd", "worker", "browser"],
+  mainFields: ["module", "main"],
+  external: ["cloudflare:*", "node:*"],
+  minify: true,
+  legalComments: "none",
+  charset: "utf8",
+  jsx: "automatic",
+  jsxImportSource: "hono/jsx",
+  tsconfig: path.join(REPO_ROOT, "worker", "tsconfig.json"),
+  absWorkingDir: REPO_ROOT,
+  logLevel: "silent",
+});
+
 /** Bundles worker/src/index.ts; the same sources always give byte-identical output. */
 export async function buildWorker(outDir: string = DEFAULT_OUT_DIR): Promise<WorkerBundle> {
-  const result = await build({
-    entryPoints: [WORKER_ENTRY],
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    target: "es2022",
-    conditions: ["workerd", "worker", "browser"],
-    mainFields: ["module", "main"],
-    external: ["cloudflare:*", "node:*"],
-    minify: true,
-    legalComments: "none",
-    charset: "utf8",
-    jsx: "automatic",
-    jsxImportSource: "hono/jsx",
-    tsconfig: path.join(REPO_ROOT, "worker", "tsconfig.json"),
-    absWorkingDir: REPO_ROOT,
-    write: false,
-    logLevel: "silent",
-  });
+  const result = await build({ ...workerBuildOptions(WORKER_ENTRY), write: false });
   const output = result.outputFiles[0];
   if (!output) throw new Error("esbuild produced no output for the Worker");
   const file = path.join(outDir, manifest.mainModule);
