@@ -4,6 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import type { TrafficEvent } from "../../worker/src/event";
+import { seededRandom as seeded } from "../lib/seeded-random";
 
 const TEMPLATES = [
   "/users/:id",
@@ -20,18 +21,6 @@ const TEMPLATES = [
 const API_VERSIONS = ["/v1", "/v2", ""];
 const STATUSES = [200, 200, 200, 200, 200, 200, 200, 201, 204, 301, 400, 401, 404, 404, 429, 500, 503];
 const METHODS = ["GET", "GET", "GET", "POST", "PUT", "DELETE"] as const;
-
-/** mulberry32: small, fast, good enough for spreading test data. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 export interface TrafficOptions {
   count: number;

@@ -115,14 +115,4 @@ export function nearestRank(values: readonly number[], q: number): number {
 export const withinOnePercent = (reported: number | null, exact: number): boolean =>
   reported !== null && Math.abs(reported - exact) <= 0.01 * exact + 0.005;
 
-/** A small deterministic PRNG (mulberry32), so generated traffic is the same on every run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+export { seededRandom } from "../../scripts/lib/seeded-random";

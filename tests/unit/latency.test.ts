@@ -4,6 +4,7 @@
  * hourly sketches by adding counts gives exactly the sketch of all the values.
  */
 import { describe, expect, it } from "vitest";
+import { seededRandom as random } from "../../scripts/lib/seeded-random";
 import {
   addToHistogram,
   bucketOf,
@@ -14,18 +15,6 @@ import {
   RELATIVE_ACCURACY,
   ZERO_BUCKET,
 } from "../../worker/src/sketches/latency";
-
-/** mulberry32: seeded, so a failure reproduces. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 const sketchOf = (values: readonly number[]): LatencyHistogram => {
   const histogram: LatencyHistogram = new Map();

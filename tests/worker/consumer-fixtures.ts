@@ -5,6 +5,7 @@
  */
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { expect, vi } from "vitest";
+import { seededRandom as random } from "../../scripts/lib/seeded-random";
 import type { Env } from "../../worker/src/env";
 import type { HttpMethod, TrafficEvent } from "../../worker/src/event";
 import worker from "../../worker/src/index";
@@ -16,17 +17,7 @@ export const DEAD_LETTER_QUEUE = manifest.queues.deadLetters.name;
 /** Events start here by default: 21:00 UTC, so a few hours span two UTC days. */
 export const DEFAULT_START_MS = Date.UTC(2026, 10, 20, 21);
 
-/** mulberry32: a small seeded PRNG, so every run generates the same traffic. */
-export function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+export { random };
 
 const PATHS = ["/", "/users", "/users/:id", "/users/:id/orders", "/orders/:id", "/search", "/v2/items/:id"];
 const METHODS: HttpMethod[] = ["GET", "GET", "GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"];

@@ -9,6 +9,7 @@ import {
   env,
   waitOnExecutionContext,
 } from "cloudflare:test";
+import { seededRandom as random } from "../../scripts/lib/seeded-random";
 import { writeEvents } from "../../worker/src/db/write-events";
 import type { HttpMethod, TrafficEvent } from "../../worker/src/event";
 import worker from "../../worker/src/index";
@@ -18,17 +19,7 @@ import { TEST_SECRETS } from "../secrets";
 export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
 
-/** mulberry32: a seeded PRNG, so every run generates the same traffic. */
-export function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+export { random };
 
 export interface TrafficOptions {
   prefix: string;
