@@ -2,8 +2,9 @@
  * Every benchmark `npm run bench` runs, in this order. To add one, write a module exporting a
  * `Bench` (see ./types.ts) and list it here; `npm run bench -- <name>` runs just that one.
  */
+import { archiveBench } from "./archive";
 import { consumerBench } from "./consumer";
 import { gatewayBench } from "./gateway";
 import type { Bench } from "./types";
 
-export const benches: readonly Bench[] = [consumerBench, gatewayBench];
+export const benches: readonly Bench[] = [consumerBench, gatewayBench, archiveBench];
