@@ -9,12 +9,10 @@
  * idempotent for clients, and moved bucket counts are gone from the source).
  */
 import { ALL, casGuard, groupKey, isCasConflict, readSketchesAt } from "../db/sketch-store";
-import { addToHistogram } from "../sketches/latency";
 import { dayStartOf, HOUR_MS } from "./clock";
+import { addHourBuckets, addHourClients, type Deltas, type Group } from "./rollup-read";
 import { addDelta, emptyDelta, mergeWrite, type SketchDelta } from "./sketch-merge";
 
-const ROWS_PER_PAGE = 5_000;
-const BUCKETS_PER_PAGE = 10_000;
 /** (path, method) groups per D1 batch: ~4 statements each, far below any batch limit. */
 const GROUPS_PER_BATCH = 40;
 const MAX_ATTEMPTS = 5;
@@ -27,64 +25,6 @@ export interface HourRollup {
   casRetries: number;
   /** False when newer events for the hour arrived meanwhile: it stays pending for the next run. */
   done: boolean;
-}
-
-type Group = readonly [string, string];
-type Deltas = Map<string, { group: Group; delta: SketchDelta }>;
-
-const deltaFor = (deltas: Deltas, path: string, method: string): SketchDelta => {
-  const key = groupKey(path, method);
-  let entry = deltas.get(key);
-  if (!entry) {
-    entry = { group: [path, method], delta: emptyDelta() };
-    deltas.set(key, entry);
-  }
-  return entry.delta;
-};
-
-/** Client hashes of the hour's rows with seq ≤ upToSeq, paged by the (ts, seq) index order. */
-async function addHourClients(
-  db: D1Database,
-  hour: number,
-  upToSeq: number,
-  deltas: Deltas,
-): Promise<number> {
-  let cursor = { ts: hour - 1, seq: 0 };
-  let rows = 0;
-  for (;;) {
-    const { results } = await db
-      .prepare(
-        `SELECT seq, ts, path, method, client_hash FROM traffic_events
-         WHERE ts >= ?1 AND ts < ?2 AND seq <= ?3 AND (ts > ?4 OR (ts = ?4 AND seq > ?5))
-         ORDER BY ts, seq LIMIT ?6`,
-      )
-      .bind(hour, hour + HOUR_MS, upToSeq, cursor.ts, cursor.seq, ROWS_PER_PAGE)
-      .all<{ seq: number; ts: number; path: string; method: string; client_hash: string }>();
-    for (const row of results) deltaFor(deltas, row.path, row.method).clients.add(row.client_hash);
-    rows += results.length;
-    const last = results.at(-1);
-    if (!last || results.length < ROWS_PER_PAGE) return rows;
-    cursor = { ts: last.ts, seq: last.seq };
-  }
-}
-
-/** The hour's (not yet compacted) latency bucket rows. */
-async function addHourBuckets(db: D1Database, hour: number, deltas: Deltas): Promise<void> {
-  let cursor: [string, string, number] = ["", "", Number.MIN_SAFE_INTEGER];
-  for (;;) {
-    const { results } = await db
-      .prepare(
-        `SELECT path, method, bucket, count FROM path_latency_hourly
-         WHERE hour = ?1 AND (path, method, bucket) > (?2, ?3, ?4) ORDER BY path, method, bucket LIMIT ?5`,
-      )
-      .bind(hour, ...cursor, BUCKETS_PER_PAGE)
-      .all<{ path: string; method: string; bucket: number; count: number }>();
-    for (const row of results)
-      addToHistogram(deltaFor(deltas, row.path, row.method).latency, row.bucket, row.count);
-    const last = results.at(-1);
-    if (!last || results.length < BUCKETS_PER_PAGE) return;
-    cursor = [last.path, last.method, last.bucket];
-  }
 }
 
 /** One batch: the sketches of `chunk` and of the total, and the subtraction of the moved buckets. */
