@@ -7,7 +7,17 @@ import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { configOf } from "../../worker/src/config";
 import { archiveJob } from "../../worker/src/jobs/archive";
-import { archivedEvents, DAY, detailRows, HOUR, lastRun, load, runCron, traffic } from "./jobs-fixtures";
+import {
+  archivedEvents,
+  DAY,
+  detailRows,
+  HOUR,
+  lastRun,
+  load,
+  random,
+  runCron,
+  traffic,
+} from "./jobs-fixtures";
 
 const D = Date.UTC(2026, 9, 1);
 const HOT_DAYS = Number(env.HOT_DAYS);
@@ -108,6 +118,38 @@ describe("a crash mid-archive, then a re-run", () => {
     expect((await partsOf(iso(day))).map((p) => p.status)).toEqual(["uploaded", "uploaded", "writing"]);
     await job(context);
     expect((await partsOf(iso(day))).map((p) => p.records)).toEqual([500, 500, 500, 500, 200]);
+    await expectExactlyOnce(day);
+  });
+
+  it("recovers when an upload part fails in the middle of a part larger than 5 MiB", {
+    timeout: 120_000,
+  }, async () => {
+    const day = crashDay(3);
+    // Random hex ids and client hashes (as the gateway makes them) keep gzip from shrinking the
+    // part below one 5 MiB upload part, so the failure hits while rows are still being streamed.
+    const rand = random(11);
+    const hex = (n: number) => Array.from({ length: n }, () => Math.floor(rand() * 16).toString(16)).join("");
+    const events = traffic({ prefix: "c3", count: 80_000, startMs: day, spanMs: DAY, clients: 50 }).map(
+      (e) => ({
+        ...e,
+        id: `${e.ts}-${hex(32)}`,
+        clientHash: hex(64),
+      }),
+    );
+    await load(events);
+    failUpload("uploadPart", 1);
+    await expect(runCron("archive", archiveAt(day))).rejects.toThrow(/injected/);
+    vi.restoreAllMocks();
+    expect((await partsOf(iso(day))).map((p) => p.status)).toEqual(["writing"]);
+    await runCron("archive", archiveAt(day));
+    const [part] = await partsOf(iso(day));
+    expect(part?.records).toBe(80_000);
+    const sizes = await env.DB.prepare(
+      "SELECT compressed_bytes AS bytes FROM archive_metadata WHERE day = ?1",
+    )
+      .bind(iso(day))
+      .first<{ bytes: number }>();
+    expect(sizes?.bytes).toBeGreaterThan(5 * 1024 * 1024);
     await expectExactlyOnce(day);
   });
 });

@@ -24,20 +24,26 @@ async function uploadParts(compressed: ReadableStream<Uint8Array>, upload: R2Mul
   let filled = 0;
   let bytes = 0;
   const reader = compressed.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    bytes += value.length;
-    for (let offset = 0; offset < value.length; ) {
-      const n = Math.min(UPLOAD_PART_BYTES - filled, value.length - offset);
-      buffer.set(value.subarray(offset, offset + n), filled);
-      filled += n;
-      offset += n;
-      if (filled === UPLOAD_PART_BYTES) {
-        parts.push(await upload.uploadPart(parts.length + 1, buffer));
-        filled = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      bytes += value.length;
+      for (let offset = 0; offset < value.length; ) {
+        const n = Math.min(UPLOAD_PART_BYTES - filled, value.length - offset);
+        buffer.set(value.subarray(offset, offset + n), filled);
+        filled += n;
+        offset += n;
+        if (filled === UPLOAD_PART_BYTES) {
+          parts.push(await upload.uploadPart(parts.length + 1, buffer));
+          filled = 0;
+        }
       }
     }
+  } catch (error) {
+    // Errors the gzip stream too, so the writer side stops instead of waiting on a reader that left.
+    await reader.cancel(error).catch(() => {});
+    throw error;
   }
   if (filled > 0 || parts.length === 0)
     parts.push(await upload.uploadPart(parts.length + 1, buffer.slice(0, filled)));
