@@ -190,11 +190,11 @@ export const archiveBench: Bench = {
           "so its RSS includes the loaded day (see rssBeforeMiB) and the simulators' own buffers and garbage while " +
           "they serve 285 MB of rows and store the parts; in production those are separate services. The RSS growth " +
           "is therefore an upper bound on the Worker's memory, not a measurement of it.",
-        "The job itself holds one page of 1,000 rows, the gzip stream's window and one 5 MiB part buffer at a time " +
+        "The job itself holds one page of 5,000 rows, the gzip stream's window and one 5 MiB part buffer at a time " +
           "(worker/src/jobs/archive-upload.ts); parts of 250,000 events each are separate R2 objects.",
-        "The growth flattens rather than following the day's size: a one-off run of this bench at 2,000,000 events " +
-          "(2026-11-22, same machine) grew the RSS by 267 MiB, only 71 MiB more than at 1,000,000, where retaining " +
-          "even 100 bytes per event would add 95 MiB per million.",
+        "The growth flattens instead of following the day's size: a one-off run at 2,000,000 events (2026-11-22, " +
+          "same machine and code) grew the RSS by 273 MiB, about what 1,000,000 events do (255–260 MiB in two " +
+          "runs); retaining even 100 bytes per event would add 95 MiB per million.",
         "Ids and client hashes are gateway-shaped random hex, which gzip cannot shrink much.",
       ],
     };
