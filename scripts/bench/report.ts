@@ -2,11 +2,9 @@
  * Bench results on disk: docs/bench/results.json (machine-readable, one entry per bench, kept
  * when a later run measures only some benches) and docs/bench/README.md (the same as tables).
  */
-import { execFile } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import { REPO_ROOT } from "../lib/build";
 import { type BenchResult, meetsTarget } from "./types";
 
@@ -99,7 +97,4 @@ function markdown(file: ResultsFile): string {
 export async function writeResults(file: ResultsFile): Promise<void> {
   await writeFile(RESULTS_JSON, `${JSON.stringify(file, null, 2)}\n`);
   await writeFile(RESULTS_MD, markdown(file));
-  // The repo's formatter owns markdown layout (table padding), so `npm test`'s lint stays green.
-  const biome = path.join(REPO_ROOT, "node_modules", ".bin", "biome");
-  await promisify(execFile)(biome, ["format", "--write", RESULTS_MD], { cwd: REPO_ROOT });
 }
