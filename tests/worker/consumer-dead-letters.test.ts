@@ -5,6 +5,7 @@
  */
 import { env } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { DeadLetterRow } from "../../worker/src/jobs/dead-letter-replay";
 import { manifest } from "../../worker/src/manifest";
 import {
   allAcked,
@@ -26,15 +27,6 @@ const letters: QueueMessage[] = [
   })),
   { id: "dlq-odd", body: { note: "not an event at all" }, attempts: 6 },
 ];
-
-interface DeadLetterRow {
-  message_id: string;
-  payload: string;
-  attempts: number;
-  reason: string;
-  received_at: number;
-  replayed_at: number | null;
-}
 
 const readDeadLetters = async () =>
   (await env.DB.prepare("SELECT * FROM dead_letters ORDER BY message_id").all<DeadLetterRow>()).results;

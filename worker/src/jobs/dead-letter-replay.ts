@@ -17,7 +17,8 @@ export interface DeadLetter {
   replayedAt: string | null;
 }
 
-interface DeadLetterRow {
+/** A row of `dead_letters` as D1 returns it. */
+export interface DeadLetterRow {
   message_id: string;
   payload: string;
   attempts: number;
