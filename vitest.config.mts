@@ -5,6 +5,7 @@
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+import { dashboardAssetsVitePlugin } from "./scripts/lib/dashboard-assets";
 import { miniflareBindings } from "./scripts/lib/miniflare-options";
 import { TEST_SECRETS } from "./tests/secrets";
 
@@ -20,6 +21,8 @@ export default defineConfig(async () => {
         { test: { name: "unit", include: ["tests/unit/**/*.test.ts"], environment: "node" } },
         {
           plugins: [
+            // The dashboard's assets, built as the production bundle builds them.
+            dashboardAssetsVitePlugin(),
             cloudflareTest({
               main: "./worker/src/index.ts",
               miniflare: {

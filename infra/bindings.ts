@@ -26,7 +26,7 @@ export interface BindingTargets {
 
 export type VarValues = Record<Exclude<VarName, "DEAD_LETTER_QUEUE">, pulumi.Input<string>>;
 
-/** Every binding of the manifest, in manifest order: storage, queue, vars, then secrets. */
+/** Every binding of the manifest, in manifest order: storage, queue, Durable Objects, vars, secrets. */
 export function workerBindings(
   targets: BindingTargets,
   vars: VarValues,
@@ -39,6 +39,10 @@ export function workerBindings(
     { type: "kv_namespace", name: manifest.kv.binding, namespaceId: targets.kvNamespaceId },
     { type: "r2_bucket", name: manifest.r2.binding, bucketName: targets.archiveBucketName },
     { type: "queue", name: manifest.queues.events.binding, queueName: targets.eventsQueueName },
+    // Without `scriptName`, a Durable Object binding points at a class this same script exports.
+    ...Object.values(manifest.durableObjects).map(
+      (d): Binding => ({ type: "durable_object_namespace", name: d.binding, className: d.className }),
+    ),
     ...varNames.map(
       (name): Binding => ({
         type: "plain_text",
@@ -62,6 +66,18 @@ export function consumerSettings(settings: ConsumerSettings): cloudflare.types.i
     maxRetries: settings.maxRetries,
     retryDelay: settings.retryDelaySeconds,
     maxConcurrency: settings.maxConcurrency,
+  };
+}
+
+/**
+ * The script's Durable Object migrations from the manifest. `newTag` is the newest tag; Cloudflare
+ * applies only the steps after the tag the script already has, so re-deploying is a no-op.
+ */
+export function durableObjectMigrations(): cloudflare.types.input.WorkersScriptMigrations {
+  const steps = manifest.durableObjectMigrations;
+  return {
+    newTag: steps[steps.length - 1]?.tag,
+    steps: steps.map((step) => ({ newSqliteClasses: [...step.newSqliteClasses] })),
   };
 }
 

@@ -30,6 +30,7 @@ const toMiniflareConsumer = (settings: QueueConsumerSettings, deadLetterQueue?: 
 /** Bindings, queues and compatibility settings of the Worker, without its script. */
 export function miniflareBindings(options: BindingOptions) {
   const { events, deadLetters } = manifest.queues;
+  const sqliteClasses = new Set<string>(manifest.durableObjectMigrations.flatMap((m) => m.newSqliteClasses));
   return {
     compatibilityDate: manifest.compatibilityDate,
     compatibilityFlags: [...manifest.compatibilityFlags],
@@ -37,6 +38,13 @@ export function miniflareBindings(options: BindingOptions) {
     kvNamespaces: { [manifest.kv.binding]: manifest.kv.name },
     r2Buckets: { [manifest.r2.binding]: manifest.r2.name },
     queueProducers: { [events.binding]: { queueName: events.name } },
+    // Miniflare has no migrations: `useSQLite` is what `new_sqlite_classes` gives a class deployed.
+    durableObjects: Object.fromEntries(
+      Object.values(manifest.durableObjects).map((d) => [
+        d.binding,
+        { className: d.className, useSQLite: sqliteClasses.has(d.className) },
+      ]),
+    ),
     queueConsumers: {
       [events.name]: toMiniflareConsumer(events.consumer, deadLetters.name),
       [deadLetters.name]: toMiniflareConsumer(deadLetters.consumer),

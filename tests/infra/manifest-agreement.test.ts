@@ -4,7 +4,12 @@
  * run with (tests/unit/manifest.test.ts covers manifest ⇄ Env ⇄ Miniflare).
  */
 import { describe, expect, it } from "vitest";
-import { consumerSettings, cronSchedules, workerBindings } from "../../infra/bindings";
+import {
+  consumerSettings,
+  cronSchedules,
+  durableObjectMigrations,
+  workerBindings,
+} from "../../infra/bindings";
 import { DEFAULTS } from "../../infra/settings";
 import { miniflareBindings } from "../../scripts/lib/miniflare-options";
 import { jobForCron, manifest } from "../../worker/src/manifest";
@@ -30,6 +35,7 @@ describe("bindings", () => {
         ...Object.keys(local.kvNamespaces),
         ...Object.keys(local.r2Buckets),
         ...Object.keys(local.queueProducers),
+        ...Object.keys(local.durableObjects),
         ...Object.keys(local.bindings),
       ].sort(),
     );
@@ -37,6 +43,10 @@ describe("bindings", () => {
     for (const name of Object.keys(local.kvNamespaces)) expect(kindOf(name)).toBe("kv_namespace");
     for (const name of Object.keys(local.r2Buckets)) expect(kindOf(name)).toBe("r2_bucket");
     for (const name of Object.keys(local.queueProducers)) expect(kindOf(name)).toBe("queue");
+    for (const [name, { className }] of Object.entries(local.durableObjects)) {
+      expect(kindOf(name)).toBe("durable_object_namespace");
+      expect(pulumiBindings.find((b) => b.name === name)?.className).toBe(className);
+    }
     for (const name of Object.keys(manifest.vars)) expect(kindOf(name)).toBe("plain_text");
     for (const name of manifest.secrets) expect(kindOf(name)).toBe("secret_text");
   });
@@ -83,5 +93,19 @@ describe("crons", () => {
     expect(cronSchedules()).toEqual(Object.values(manifest.crons));
     expect(new Set(cronSchedules()).size).toBe(cronSchedules().length);
     for (const cron of cronSchedules()) expect(jobForCron(cron)).toBeDefined();
+  });
+});
+
+describe("Durable Object migrations", () => {
+  it("create every class the bindings name, as SQLite classes (what Miniflare runs locally)", () => {
+    const migrations = durableObjectMigrations();
+    const created = (migrations.steps as { newSqliteClasses?: string[] }[]).flatMap(
+      (s) => s.newSqliteClasses ?? [],
+    );
+    for (const { className, useSQLite } of Object.values(local.durableObjects)) {
+      expect(created).toContain(className);
+      expect(useSQLite).toBe(true);
+    }
+    expect(migrations.newTag).toBe(manifest.durableObjectMigrations.at(-1)?.tag);
   });
 });

@@ -10,10 +10,11 @@ import { describe, expect, expectTypeOf, it } from "vitest";
 import { miniflareBindings } from "../../scripts/lib/miniflare-options";
 import type { Env } from "../../worker/src/env";
 import type { TrafficEvent } from "../../worker/src/event";
+import type { LiveHub } from "../../worker/src/live/hub";
 import { jobForCron, type Manifest, manifest } from "../../worker/src/manifest";
 import { TEST_SECRETS } from "../secrets";
 
-type Kind = "d1" | "kv" | "r2" | "queue" | "var" | "secret";
+type Kind = "d1" | "kv" | "r2" | "queue" | "durableObject" | "var" | "secret";
 
 /** Every queue of the manifest that the Worker sends to (has a `binding`). */
 type QueueBindingName = {
@@ -22,11 +23,13 @@ type QueueBindingName = {
     : never;
 }[keyof Manifest["queues"]];
 type VarOrSecretName = keyof Manifest["vars"] | Manifest["secrets"][number];
+type DurableObjectBindingName = Manifest["durableObjects"][keyof Manifest["durableObjects"]]["binding"];
 type ManifestBindingName =
   | Manifest["d1"]["binding"]
   | Manifest["kv"]["binding"]
   | Manifest["r2"]["binding"]
   | QueueBindingName
+  | DurableObjectBindingName
   | VarOrSecretName;
 
 /** The manifest's bindings by kind, walked at runtime the same way the types above walk it. */
@@ -38,6 +41,8 @@ function manifestBindings(): Map<string, Kind> {
   ]);
   for (const queue of Object.values(manifest.queues))
     if ("binding" in queue) kinds.set(queue.binding, "queue");
+  for (const durableObject of Object.values(manifest.durableObjects))
+    kinds.set(durableObject.binding, "durableObject");
   for (const name of Object.keys(manifest.vars)) kinds.set(name, "var");
   for (const name of manifest.secrets) kinds.set(name, "secret");
   return kinds;
@@ -52,6 +57,7 @@ describe("manifest ⇄ Env type", () => {
     expectTypeOf<Env[Manifest["kv"]["binding"]]>().toEqualTypeOf<KVNamespace>();
     expectTypeOf<Env[Manifest["r2"]["binding"]]>().toEqualTypeOf<R2Bucket>();
     expectTypeOf<Env[QueueBindingName]>().toEqualTypeOf<Queue<TrafficEvent>>();
+    expectTypeOf<Env[DurableObjectBindingName]>().toEqualTypeOf<DurableObjectNamespace<LiveHub>>();
     expectTypeOf<Pick<Env, VarOrSecretName>>().toEqualTypeOf<Readonly<Record<VarOrSecretName, string>>>();
     // The runtime walk below sees the same names as the type-level one.
     expect([...manifestBindings().keys()].sort()).toEqual(
@@ -60,6 +66,7 @@ describe("manifest ⇄ Env type", () => {
         "SNAPSHOTS",
         "ARCHIVE",
         "EVENTS_QUEUE",
+        "LIVE_HUB",
         ...Object.keys(manifest.vars),
         ...manifest.secrets,
       ].sort(),
@@ -80,6 +87,7 @@ describe("manifest ⇄ Miniflare options", () => {
     add(options.kvNamespaces, () => "kv");
     add(options.r2Buckets, () => "r2");
     add(options.queueProducers, () => "queue");
+    add(options.durableObjects, () => "durableObject");
     // Plain-text bindings: a var when the manifest lists it as one, otherwise a secret.
     add(options.bindings, (name) => (name in manifest.vars ? "var" : "secret"));
     expect(new Map([...bound].sort())).toEqual(new Map([...manifestBindings()].sort()));
@@ -88,6 +96,9 @@ describe("manifest ⇄ Miniflare options", () => {
     expect(options.r2Buckets).toEqual({ [manifest.r2.binding]: manifest.r2.name });
     expect(options.queueProducers).toEqual({
       [manifest.queues.events.binding]: { queueName: manifest.queues.events.name },
+    });
+    expect(options.durableObjects).toEqual({
+      [manifest.durableObjects.liveHub.binding]: { className: "LiveHub", useSQLite: true },
     });
     expect(options.compatibilityDate).toBe(manifest.compatibilityDate);
   });
@@ -135,6 +146,14 @@ describe("manifest ⇄ Miniflare options", () => {
 });
 
 describe("manifest, self-consistent", () => {
+  it("creates every Durable Object class in a migration, each tag once", () => {
+    const created = manifest.durableObjectMigrations.flatMap((m) => m.newSqliteClasses);
+    for (const durableObject of Object.values(manifest.durableObjects))
+      expect(created).toContain(durableObject.className);
+    const tags = manifest.durableObjectMigrations.map((m) => m.tag);
+    expect(new Set(tags).size).toBe(tags.length);
+  });
+
   it("names the dead-letter queue the same way for routing (var) and delivery (queue)", () => {
     expect(manifest.vars.DEAD_LETTER_QUEUE).toBe(manifest.queues.deadLetters.name);
     expect(manifest.queues.deadLetters.name).not.toBe(manifest.queues.events.name);

@@ -13,9 +13,11 @@ import { snapshotRoutes } from "./api/snapshot";
 import { statsRoutes } from "./api/stats";
 import type { AppEnv } from "./app-env";
 import { configOf } from "./config";
+import { dashboardRoutes } from "./dashboard/routes";
 import { proxyToUpstream } from "./gateway/proxy";
 import { pathStats } from "./gateway/record";
 import { ingestRoutes } from "./ingest/route";
+import { liveRoutes } from "./live/route";
 
 const withConfig: MiddlewareHandler<AppEnv> = async function withConfig(c, next) {
   c.set("config", configOf(c.env));
@@ -25,7 +27,12 @@ const withConfig: MiddlewareHandler<AppEnv> = async function withConfig(c, next)
 /** pathmeter's own routes, served under the reserved prefix (configurable, so not a basePath). */
 const reserved = new Hono<AppEnv>();
 reserved.onError(onError);
-reserved.use("*", withConfig, requireAdminToken());
+reserved.use("*", withConfig);
+// Before the bearer guard: the page asks for the token itself, and browsers cannot put one on a
+// WebSocket (the live hub checks it from the subprotocol or the first message).
+reserved.route("/dashboard", dashboardRoutes);
+reserved.route("/api/live", liveRoutes);
+reserved.use("*", requireAdminToken());
 reserved.route("/ingest", ingestRoutes);
 reserved.route("/api/stats", statsRoutes);
 reserved.route("/api/ops", opsRoutes);

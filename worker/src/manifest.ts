@@ -18,6 +18,17 @@ export const manifest = {
   kv: { binding: "SNAPSHOTS", name: "snapshots" },
   r2: { binding: "ARCHIVE", name: "archive" },
 
+  /** Durable Objects: classes the Worker entry exports, bound by name (SQLite-backed, free plan). */
+  durableObjects: {
+    /** The live hub: WebSocket fan-out of per-path deltas after each stored batch. */
+    liveHub: { binding: "LIVE_HUB", className: "LiveHub" },
+  },
+  /**
+   * Durable Object migrations, oldest first and append-only: Cloudflare records the last applied
+   * tag per script and skips tags it has seen, so an edited entry would never run.
+   */
+  durableObjectMigrations: [{ tag: "v1", newSqliteClasses: ["LiveHub"] }],
+
   queues: {
     events: {
       binding: "EVENTS_QUEUE",
