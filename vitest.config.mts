@@ -1,6 +1,7 @@
 /**
  * Test projects: unit (node, pure functions), worker (inside workerd with real D1/KV/R2/Queues,
- * bindings generated from the manifest), infra (Pulumi mocks), e2e (the local stack over HTTP).
+ * bindings generated from the manifest), infra (Pulumi mocks), e2e (the local stack over HTTP),
+ * browser (the dashboard in Chromium against the local stack).
  */
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
@@ -54,6 +55,17 @@ export default defineConfig(async () => {
             environment: "node",
             testTimeout: 120_000,
             hookTimeout: 120_000,
+            fileParallelism: false,
+          },
+        },
+        {
+          test: {
+            // Debian's Chromium (apt `chromium`) driven by playwright-core against the local stack.
+            name: "browser",
+            include: ["tests/browser/**/*.test.ts"],
+            environment: "node",
+            testTimeout: 120_000,
+            hookTimeout: 180_000,
             fileParallelism: false,
           },
         },
