@@ -3,8 +3,10 @@
  * `Bench` (see ./types.ts) and list it here; `npm run bench -- <name>` runs just that one.
  */
 import { archiveBench } from "./archive";
+import { bundleBench } from "./bundle";
 import { consumerBench } from "./consumer";
 import { gatewayBench } from "./gateway";
+import { liveBench } from "./live";
 import type { Bench } from "./types";
 
-export const benches: readonly Bench[] = [consumerBench, gatewayBench, archiveBench];
+export const benches: readonly Bench[] = [consumerBench, gatewayBench, archiveBench, liveBench, bundleBench];

@@ -1,24 +1,16 @@
 /**
- * Browser harness: Debian's Chromium (apt package `chromium`; .ci/run installs it) driven by
- * playwright-core against the local stack. Collects console errors and page errors per page, and
+ * Browser harness: Chromium (scripts/lib/chromium.ts) against the local stack. Collects console errors and page errors per page, and
  * saves screenshots under test-artifacts/browser/ (git-ignored).
  */
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { REPO_ROOT } from "../../scripts/lib/build";
 
-/** Where screenshots go; `CHROMIUM_PATH` points at another Chromium if needed. */
-export const ARTIFACTS_DIR = path.join(REPO_ROOT, "test-artifacts", "browser");
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+export { launchChromium, signInToDashboard as signIn } from "../../scripts/lib/chromium";
 
-export async function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    // As root on CI machines Chromium refuses its sandbox; the pages loaded are our own.
-    args: ["--no-sandbox", "--disable-dev-shm-usage"],
-  });
-}
+/** Where screenshots go (git-ignored). */
+export const ARTIFACTS_DIR = path.join(REPO_ROOT, "test-artifacts", "browser");
 
 export interface WatchedPage {
   page: Page;
@@ -45,13 +37,6 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const file = path.join(ARTIFACTS_DIR, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
   return file;
-}
-
-/** Opens the dashboard and signs in through the form (Enter submits). */
-export async function signIn(page: Page, baseUrl: string, token: string): Promise<void> {
-  await page.goto(`${baseUrl}/_pathmeter/dashboard`);
-  await page.fill('input[name="token"]', token);
-  await page.press('input[name="token"]', "Enter");
 }
 
 /** The headline figures as the page shows them: metric → data-value. */

@@ -1,0 +1,74 @@
+/**
+ * Bench: the Worker bundle's size with the dashboard, gzipped as Cloudflare counts it against the
+ * 3 MB (free plan) limit, against the same build with the page's script and styles left out.
+ */
+import { gzipSync } from "node:zlib";
+import { build, type Plugin } from "esbuild";
+import { WORKER_ENTRY, workerBuildOptions } from "../lib/build";
+import { buildDashboardAssets, DASHBOARD_ASSETS_MODULE } from "../lib/dashboard-assets";
+import type { Bench } from "./types";
+
+/** Bundle size on main before the dashboard (commit 11b8f20), measured the same way. */
+const BEFORE_DASHBOARD_GZIP_BYTES = 31_471;
+
+const gzipBytes = (data: Uint8Array | string) => gzipSync(data, { level: 9 }).byteLength;
+
+/** Replaces the page's assets by empty strings: the bundle without the page's script and styles. */
+const emptyAssets: Plugin = {
+  name: "empty-dashboard-assets",
+  setup(b) {
+    const filter = new RegExp(`^${DASHBOARD_ASSETS_MODULE}$`);
+    b.onResolve({ filter }, () => ({ path: DASHBOARD_ASSETS_MODULE, namespace: "empty" }));
+    b.onLoad({ filter, namespace: "empty" }, () => ({
+      contents: `const a = { name: "", contentType: "", body: "" }; export const script = a; export const style = a;`,
+      loader: "js",
+    }));
+  },
+};
+
+async function bundleGzipBytes(plugins?: Plugin[]): Promise<number> {
+  const options = workerBuildOptions(WORKER_ENTRY);
+  const result = await build({ ...options, plugins: plugins ?? options.plugins, write: false });
+  const output = result.outputFiles?.[0];
+  if (!output) throw new Error("esbuild produced no Worker bundle");
+  return gzipBytes(output.contents);
+}
+
+export const bundleBench: Bench = {
+  name: "bundle",
+  async run(log) {
+    const [withPage, withoutAssets, assets] = await Promise.all([
+      bundleGzipBytes(),
+      bundleGzipBytes([emptyAssets]),
+      buildDashboardAssets(),
+    ]);
+    const kib = (bytes: number) => Math.round((bytes / 1024) * 10) / 10;
+    log(`bundle ${withPage} B gzipped, ${withoutAssets} B without the page's assets`);
+    return {
+      title: "Worker bundle size with the dashboard",
+      method:
+        "scripts/lib/build.ts's esbuild options (the bundle the local stack, the tests and Pulumi use), gzip level 9; once as built, once with the dashboard's script and style sheet replaced by empty strings. Before: the same measurement of main before the dashboard.",
+      metrics: [
+        {
+          name: "Worker bundle, gzipped (with the page)",
+          value: kib(withPage),
+          unit: "KiB",
+          target: { op: "<=", value: 150 },
+        },
+        { name: "Worker bundle, gzipped, page assets left out", value: kib(withoutAssets), unit: "KiB" },
+        {
+          name: "Worker bundle, gzipped, before the dashboard",
+          value: kib(BEFORE_DASHBOARD_GZIP_BYTES),
+          unit: "KiB",
+        },
+        {
+          name: "page script (uPlot included), gzipped",
+          value: kib(gzipBytes(assets.script.body)),
+          unit: "KiB",
+        },
+        { name: "page style sheet, gzipped", value: kib(gzipBytes(assets.style.body)), unit: "KiB" },
+      ],
+      params: { gzipLevel: 9, beforeCommit: "11b8f20" },
+    };
+  },
+};
