@@ -10,7 +10,8 @@ function row(r: CompareRow): HTMLTableRowElement {
   const change = formatChange(r.change.requestsRatio);
   return el(
     "tr",
-    { "data-path": r.path, "data-method": r.method },
+    // Not data-path/data-method: those mark leaderboard rows only (the page's scripting contract).
+    { "data-compare": `${r.method} ${r.path}` },
     el("th", { scope: "row" }, `${r.method} ${r.path}`),
     el("td", { class: "num" }, formatCount(r.base.requests)),
     el("td", { class: "num" }, formatCount(r.current.requests)),
