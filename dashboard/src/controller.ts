@@ -31,6 +31,11 @@ import { renderLeaderboard, type SortId } from "./view-leaderboard";
 
 /** After a live batch, the exact figures are re-read once batches stop arriving for this long. */
 const RECONCILE_MS = 300;
+/**
+ * Even with the live feed open, everything is re-read this often: rows the feed never announces
+ * (the gateway's direct-write fallback, jobs) show up, and "last batch … ago" stays current.
+ */
+const SLOW_REFRESH_MS = 60_000;
 
 export interface DashboardHooks {
   /** The token stopped working (401): back to the sign-in form with this message. */
@@ -50,6 +55,7 @@ export class Dashboard {
   private subject: ChartSubject = null;
   private lastLagMs: number | null = null;
   private reconcileTimer: number | undefined;
+  private slowTimer: number | undefined;
   private generation = 0;
 
   constructor(
@@ -77,12 +83,14 @@ export class Dashboard {
   async start(): Promise<void> {
     await this.refresh();
     this.live.start();
+    this.slowTimer = window.setInterval(() => void this.refresh(), SLOW_REFRESH_MS);
   }
 
   stop(): void {
     this.live.stop();
     this.chart.destroy();
     window.clearTimeout(this.reconcileTimer);
+    window.clearInterval(this.slowTimer);
   }
 
   private wireControls(): void {
