@@ -13,11 +13,11 @@ import { snapshotRoutes } from "./api/snapshot";
 import { statsRoutes } from "./api/stats";
 import type { AppEnv } from "./app-env";
 import { configOf } from "./config";
+import { liveRoutes } from "./dashboard/live-route";
 import { dashboardRoutes } from "./dashboard/routes";
 import { proxyToUpstream } from "./gateway/proxy";
 import { pathStats } from "./gateway/record";
 import { ingestRoutes } from "./ingest/route";
-import { liveRoutes } from "./live/route";
 
 const withConfig: MiddlewareHandler<AppEnv> = async function withConfig(c, next) {
   c.set("config", configOf(c.env));

@@ -6,7 +6,7 @@
 import { Hono } from "hono";
 import { ApiError } from "../api/errors";
 import type { AppEnv } from "../app-env";
-import { liveHub } from "./publish";
+import { liveHub } from "../live/publish";
 
 export const liveRoutes = new Hono<AppEnv>();
 
