@@ -109,7 +109,9 @@ describe("archives API", () => {
     const download = await api("/api/archives/2026-03-01");
     expect(download.status).toBe(200);
     expect(download.headers.get("content-type")).toMatch(/^application\/x-ndjson/);
-    const lines = (await download.text()).split("\n").filter((l) => l !== "");
+    // Decoded as bytes: workerd warns when .text() reads a body whose type is not text/*.
+    const ndjson = new TextDecoder().decode(await download.arrayBuffer());
+    const lines = ndjson.split("\n").filter((l) => l !== "");
     expect(lines.map((l) => JSON.parse(l))).toEqual(await detailRows(D, D + DAY));
   });
 
