@@ -15,10 +15,11 @@ import {
   generateEvents,
   messagesOf,
   type QueueMessage,
-  resetPipeline,
+  readAggregates,
+  resetStorage,
   snapshotTables,
-} from "./consumer-fixtures";
-import { readAggregates, truthOf } from "./consumer-truth";
+  truthOf,
+} from "./harness";
 
 const RETRY_DELAY = manifest.queues.events.consumer.retryDelaySeconds;
 const base = generateEvents({ prefix: "base", count: 60, seed: 10 });
@@ -69,7 +70,7 @@ function throwAtPrepare(k: number) {
 }
 
 beforeEach(async () => {
-  await resetPipeline(env.DB);
+  await resetStorage();
   await deliver(EVENTS_QUEUE, messagesOf(base, "base"));
 });
 afterEach(() => {

@@ -11,13 +11,14 @@ import {
   archivedEvents,
   DAY,
   detailRows,
+  generateEvents,
   HOUR,
+  hexDigits,
   lastRun,
   load,
   random,
   runCron,
-  traffic,
-} from "./jobs-fixtures";
+} from "./harness";
 
 const D = Date.UTC(2026, 9, 1);
 const HOT_DAYS = Number(env.HOT_DAYS);
@@ -78,7 +79,7 @@ describe("a crash mid-archive, then a re-run", () => {
 
   it("recovers when R2's complete() throws", async () => {
     const day = crashDay(0);
-    await load(traffic({ prefix: "c0", count: 800, startMs: day, spanMs: DAY, clients: 20 }));
+    await load(generateEvents({ prefix: "c0", count: 800, startMs: day, spanMs: DAY, clients: 20 }));
     failUpload("complete");
     await expect(runCron("archive", archiveAt(day))).rejects.toThrow(/injected/);
     expect((await lastRun("archive")).outcome).toBe("error");
@@ -93,7 +94,7 @@ describe("a crash mid-archive, then a re-run", () => {
 
   it("recovers when recording the finished upload in D1 throws (the object already exists)", async () => {
     const day = crashDay(1);
-    await load(traffic({ prefix: "c1", count: 800, startMs: day, spanMs: DAY, clients: 20 }));
+    await load(generateEvents({ prefix: "c1", count: 800, startMs: day, spanMs: DAY, clients: 20 }));
     const db = env.DB;
     const prepare = db.prepare.bind(db);
     vi.spyOn(db, "prepare").mockImplementation((sql: string) => {
@@ -109,7 +110,7 @@ describe("a crash mid-archive, then a re-run", () => {
 
   it("recovers when the upload of a later part fails half-way through a day", async () => {
     const day = crashDay(2);
-    await load(traffic({ prefix: "c2", count: 2_200, startMs: day, spanMs: DAY, clients: 20 }));
+    await load(generateEvents({ prefix: "c2", count: 2_200, startMs: day, spanMs: DAY, clients: 20 }));
     const job = archiveJob({ maxRecordsPerPart: 500 });
     const context = { env, config: configOf(env), now: archiveAt(day) };
     failUpload("uploadPart", 3);
@@ -128,14 +129,17 @@ describe("a crash mid-archive, then a re-run", () => {
     // Random hex ids and client hashes (as the gateway makes them) keep gzip from shrinking the
     // part below one 5 MiB upload part, so the failure hits while rows are still being streamed.
     const rand = random(11);
-    const hex = (n: number) => Array.from({ length: n }, () => Math.floor(rand() * 16).toString(16)).join("");
-    const events = traffic({ prefix: "c3", count: 80_000, startMs: day, spanMs: DAY, clients: 50 }).map(
-      (e) => ({
-        ...e,
-        id: `${e.ts}-${hex(32)}`,
-        clientHash: hex(64),
-      }),
-    );
+    const events = generateEvents({
+      prefix: "c3",
+      count: 80_000,
+      startMs: day,
+      spanMs: DAY,
+      clients: 50,
+    }).map((e) => ({
+      ...e,
+      id: `${e.ts}-${hexDigits(rand, 32)}`,
+      clientHash: hexDigits(rand, 64),
+    }));
     await load(events);
     failUpload("uploadPart", 1);
     await expect(runCron("archive", archiveAt(day))).rejects.toThrow(/injected/);

@@ -11,13 +11,13 @@ import {
   archivedEvents,
   DAY,
   detailRows,
+  generateEvents,
   gunzip,
   HOUR,
   lastRun,
   load,
   runCron,
-  traffic,
-} from "./jobs-fixtures";
+} from "./harness";
 
 const D = Date.UTC(2026, 9, 1);
 const HOT_DAYS = Number(env.HOT_DAYS);
@@ -51,8 +51,8 @@ const ids = (events: Record<string, unknown>[]) => events.map((e) => String(e.id
 
 describe("archive", () => {
   it("writes a day older than HOT_DAYS as gzip JSONL equal to its rows, line by line", async () => {
-    await load(traffic({ prefix: "a", count: 3_000, startMs: D, spanMs: DAY, clients: 300 }));
-    await load(traffic({ prefix: "hot", count: 40, startMs: D + DAY, spanMs: DAY, clients: 5 }));
+    await load(generateEvents({ prefix: "a", count: 3_000, startMs: D, spanMs: DAY, clients: 300 }));
+    await load(generateEvents({ prefix: "hot", count: 40, startMs: D + DAY, spanMs: DAY, clients: 5 }));
     const rows = await detailRows(D, D + DAY);
     expect(rows).toHaveLength(3_000);
 
@@ -98,7 +98,13 @@ describe("archive", () => {
 
   it("puts late events for an archived day into a new part on the next run", async () => {
     const first = await partsOf("2026-10-01");
-    const late = traffic({ prefix: "late", count: 5, startMs: D + 5 * HOUR, spanMs: HOUR, clients: 3 });
+    const late = generateEvents({
+      prefix: "late",
+      count: 5,
+      startMs: D + 5 * HOUR,
+      spanMs: HOUR,
+      clients: 3,
+    });
     await load(late);
     await runCron("archive", D + (HOT_DAYS + 2) * DAY + 2 * HOUR);
     const parts = await partsOf("2026-10-01");
@@ -112,10 +118,12 @@ describe("archive", () => {
 
   it("splits a day into parts of consecutive seq ranges at the record limit", async () => {
     const day = D + 10 * DAY;
-    await load(traffic({ prefix: "split", count: 2_500, startMs: day, spanMs: DAY, clients: 50, seed: 3 }));
-    await load(traffic({ prefix: "next", count: 100, startMs: day + DAY, spanMs: DAY, clients: 5 }));
     await load(
-      traffic({ prefix: "split-late", count: 300, startMs: day, spanMs: DAY, clients: 50, seed: 4 }),
+      generateEvents({ prefix: "split", count: 2_500, startMs: day, spanMs: DAY, clients: 50, seed: 3 }),
+    );
+    await load(generateEvents({ prefix: "next", count: 100, startMs: day + DAY, spanMs: DAY, clients: 5 }));
+    await load(
+      generateEvents({ prefix: "split-late", count: 300, startMs: day, spanMs: DAY, clients: 50, seed: 4 }),
     );
     const job = archiveJob({ maxRecordsPerPart: 1_000 });
     await job({ env, config: configOf(env), now: day + (HOT_DAYS + 1) * DAY });
