@@ -12,6 +12,7 @@ import {
   consume,
   expectedClientHash,
   ingest,
+  rejectionCounts,
   resetStorage,
   storedAggregates,
   storedEvents,
@@ -37,12 +38,7 @@ beforeEach(async () => {
 });
 afterEach(() => vi.restoreAllMocks());
 
-const rejectionCounts = async () => {
-  const { results } = await env.DB.prepare(
-    "SELECT code, count FROM rejections WHERE source = 'ingest' ORDER BY code",
-  ).all<{ code: string; count: number }>();
-  return Object.fromEntries(results.map((r) => [r.code, r.count]));
-};
+const ingestRejections = () => rejectionCounts("ingest");
 
 describe("per-event validation", () => {
   it("accepts the valid events and rejects each invalid one with its index and code", async () => {
@@ -115,7 +111,7 @@ describe("per-event validation", () => {
 
     const counts: Record<string, number> = {};
     for (const code of expected) if (code !== null) counts[code] = (counts[code] ?? 0) + 1;
-    expect(await rejectionCounts()).toEqual(counts);
+    expect(await ingestRejections()).toEqual(counts);
   });
 
   it("hashes clientIp with the gateway's HMAC and keeps a given clientHash; never stores the IP", async () => {
@@ -281,7 +277,7 @@ describe("delivery", () => {
     expect(failed.status).toBe(503);
     expect(failed.json).toMatchObject({ error: { code: "unavailable" } });
     batch.mockRestore();
-    expect(await rejectionCounts()).toEqual({});
+    expect(await ingestRejections()).toEqual({});
 
     const retried = await ingest(body);
     expect(retried.status).toBe(202);
@@ -289,6 +285,6 @@ describe("delivery", () => {
     const again = await ingest(body);
     expect(again.status).toBe(202);
     expect(await storedAggregates()).toEqual(truthOf(3));
-    expect(await rejectionCounts()).toEqual({ invalid_status: 2 });
+    expect(await ingestRejections()).toEqual({ invalid_status: 2 });
   });
 });

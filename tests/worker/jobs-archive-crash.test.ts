@@ -9,6 +9,7 @@ import { configOf } from "../../worker/src/config";
 import { archiveJob } from "../../worker/src/jobs/archive";
 import {
   archivedEvents,
+  archiveParts,
   DAY,
   detailRows,
   generateEvents,
@@ -22,15 +23,6 @@ import {
 
 const D = Date.UTC(2026, 9, 1);
 const HOT_DAYS = Number(env.HOT_DAYS);
-
-const partsOf = async (day: string) =>
-  (
-    await env.DB.prepare(
-      "SELECT part, key, status, records FROM archive_metadata WHERE day = ?1 ORDER BY part",
-    )
-      .bind(day)
-      .all<{ part: number; key: string; status: string; records: number }>()
-  ).results;
 
 const ids = (events: Record<string, unknown>[]) => events.map((e) => String(e.id)).sort();
 
@@ -68,7 +60,7 @@ describe("a crash mid-archive, then a re-run", () => {
   }
 
   async function expectExactlyOnce(day: number) {
-    const parts = await partsOf(iso(day));
+    const parts = await archiveParts(iso(day));
     expect(parts.every((p) => p.status === "uploaded")).toBe(true);
     const listed = await env.ARCHIVE.list({ prefix: `archive/${iso(day).replaceAll("-", "/")}/` });
     expect(listed.objects.map((o) => o.key).sort()).toEqual(parts.map((p) => p.key));
@@ -83,7 +75,7 @@ describe("a crash mid-archive, then a re-run", () => {
     failUpload("complete");
     await expect(runCron("archive", archiveAt(day))).rejects.toThrow(/injected/);
     expect((await lastRun("archive")).outcome).toBe("error");
-    expect((await partsOf(iso(day)))[0]?.status).toBe("writing");
+    expect((await archiveParts(iso(day)))[0]?.status).toBe("writing");
     expect((await env.ARCHIVE.list({ prefix: `archive/${iso(day).replaceAll("-", "/")}/` })).objects).toEqual(
       [],
     );
@@ -103,7 +95,7 @@ describe("a crash mid-archive, then a re-run", () => {
     });
     await expect(runCron("archive", archiveAt(day))).rejects.toThrow(/injected/);
     vi.restoreAllMocks();
-    expect((await partsOf(iso(day)))[0]?.status).toBe("writing");
+    expect((await archiveParts(iso(day)))[0]?.status).toBe("writing");
     await runCron("archive", archiveAt(day));
     await expectExactlyOnce(day);
   });
@@ -116,9 +108,9 @@ describe("a crash mid-archive, then a re-run", () => {
     failUpload("uploadPart", 3);
     await expect(job(context)).rejects.toThrow(/injected/);
     vi.restoreAllMocks();
-    expect((await partsOf(iso(day))).map((p) => p.status)).toEqual(["uploaded", "uploaded", "writing"]);
+    expect((await archiveParts(iso(day))).map((p) => p.status)).toEqual(["uploaded", "uploaded", "writing"]);
     await job(context);
-    expect((await partsOf(iso(day))).map((p) => p.records)).toEqual([500, 500, 500, 500, 200]);
+    expect((await archiveParts(iso(day))).map((p) => p.records)).toEqual([500, 500, 500, 500, 200]);
     await expectExactlyOnce(day);
   });
 
@@ -144,9 +136,9 @@ describe("a crash mid-archive, then a re-run", () => {
     failUpload("uploadPart", 1);
     await expect(runCron("archive", archiveAt(day))).rejects.toThrow(/injected/);
     vi.restoreAllMocks();
-    expect((await partsOf(iso(day))).map((p) => p.status)).toEqual(["writing"]);
+    expect((await archiveParts(iso(day))).map((p) => p.status)).toEqual(["writing"]);
     await runCron("archive", archiveAt(day));
-    const [part] = await partsOf(iso(day));
+    const [part] = await archiveParts(iso(day));
     expect(part?.records).toBe(80_000);
     const sizes = await env.DB.prepare(
       "SELECT compressed_bytes AS bytes FROM archive_metadata WHERE day = ?1",

@@ -9,6 +9,7 @@ import { configOf } from "../../worker/src/config";
 import { archiveJob } from "../../worker/src/jobs/archive";
 import {
   archivedEvents,
+  archiveParts,
   DAY,
   detailRows,
   generateEvents,
@@ -21,26 +22,6 @@ import {
 
 const D = Date.UTC(2026, 9, 1);
 const HOT_DAYS = Number(env.HOT_DAYS);
-
-interface PartRow {
-  part: number;
-  key: string;
-  status: string;
-  after_seq: number;
-  min_seq: number;
-  max_seq: number;
-  records: number;
-  uncompressed_bytes: number;
-  compressed_bytes: number;
-  sha256: string;
-}
-
-const partsOf = async (day: string) =>
-  (
-    await env.DB.prepare("SELECT * FROM archive_metadata WHERE day = ?1 ORDER BY part")
-      .bind(day)
-      .all<PartRow>()
-  ).results;
 
 const sha256 = async (text: string) =>
   [...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)))]
@@ -59,7 +40,7 @@ describe("archive", () => {
     // At D+HOT_DAYS+1 02:00 the hot window is [D+1, D+4]: only day D is archived.
     await runCron("archive", D + (HOT_DAYS + 1) * DAY + 2 * HOUR);
     expect((await lastRun("archive")).outcome).toBe("ok");
-    const parts = await partsOf("2026-10-01");
+    const parts = await archiveParts("2026-10-01");
     expect(parts).toHaveLength(1);
     const [part] = parts;
     expect(part).toMatchObject({
@@ -68,7 +49,7 @@ describe("archive", () => {
       status: "uploaded",
       records: 3_000,
     });
-    expect(await partsOf("2026-10-02")).toEqual([]);
+    expect(await archiveParts("2026-10-02")).toEqual([]);
 
     const object = await env.ARCHIVE.get(part?.key ?? "");
     expect(object?.httpMetadata?.contentType).toBe("application/gzip");
@@ -88,16 +69,16 @@ describe("archive", () => {
   });
 
   it("changes nothing when run again", async () => {
-    const before = await partsOf("2026-10-01");
+    const before = await archiveParts("2026-10-01");
     const etag = (await env.ARCHIVE.head(before[0]?.key ?? ""))?.etag;
     await runCron("archive", D + (HOT_DAYS + 1) * DAY + 3 * HOUR);
     expect((await lastRun("archive")).report.details.days).toEqual([]);
-    expect(await partsOf("2026-10-01")).toEqual(before);
+    expect(await archiveParts("2026-10-01")).toEqual(before);
     expect((await env.ARCHIVE.head(before[0]?.key ?? ""))?.etag).toBe(etag);
   });
 
   it("puts late events for an archived day into a new part on the next run", async () => {
-    const first = await partsOf("2026-10-01");
+    const first = await archiveParts("2026-10-01");
     const late = generateEvents({
       prefix: "late",
       count: 5,
@@ -107,7 +88,7 @@ describe("archive", () => {
     });
     await load(late);
     await runCron("archive", D + (HOT_DAYS + 2) * DAY + 2 * HOUR);
-    const parts = await partsOf("2026-10-01");
+    const parts = await archiveParts("2026-10-01");
     expect(parts).toHaveLength(2);
     expect(parts[0]).toEqual(first[0]);
     expect(parts[1]).toMatchObject({ part: 1, status: "uploaded", records: 5, after_seq: first[0]?.max_seq });
@@ -127,7 +108,7 @@ describe("archive", () => {
     );
     const job = archiveJob({ maxRecordsPerPart: 1_000 });
     await job({ env, config: configOf(env), now: day + (HOT_DAYS + 1) * DAY });
-    const parts = await partsOf("2026-10-11");
+    const parts = await archiveParts("2026-10-11");
     expect(parts.map((p) => p.records)).toEqual([1_000, 1_000, 800]);
     parts.forEach((p, i) => {
       if (i > 0) expect(p.after_seq).toBe(parts[i - 1]?.max_seq);

@@ -47,3 +47,37 @@ export async function archivedEvents(day: string): Promise<Record<string, unknow
   }
   return events;
 }
+
+/** A row of archive_metadata: one uploaded (or being uploaded) part of a day's archive. */
+export interface ArchivePart {
+  part: number;
+  key: string;
+  status: string;
+  reason: string | null;
+  after_seq: number;
+  /** Null while the part is being written. */
+  min_seq: number | null;
+  max_seq: number | null;
+  records: number | null;
+  uncompressed_bytes: number | null;
+  compressed_bytes: number | null;
+  sha256: string | null;
+}
+
+/** Every archive part of a day (YYYY-MM-DD), in part order. */
+export async function archiveParts(day: string): Promise<ArchivePart[]> {
+  const { results } = await env.DB.prepare("SELECT * FROM archive_metadata WHERE day = ?1 ORDER BY part")
+    .bind(day)
+    .all<ArchivePart>();
+  return results;
+}
+
+/** How many events of one source ('queue' or 'ingest') were rejected, per reason code. */
+export async function rejectionCounts(source: "queue" | "ingest"): Promise<Record<string, number>> {
+  const { results } = await env.DB.prepare(
+    "SELECT code, sum(count) AS n FROM rejections WHERE source = ?1 GROUP BY code",
+  )
+    .bind(source)
+    .all<{ code: string; n: number }>();
+  return Object.fromEntries(results.map((r) => [r.code, r.n]));
+}
