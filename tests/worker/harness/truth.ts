@@ -220,23 +220,28 @@ export async function expectedClientHash(ip: string): Promise<string> {
   return Array.from(mac.slice(0, 16), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** The summary endpoint's figures, computed from the events in [fromHour, toHour). */
-export function summaryTruth(events: readonly TrafficEvent[], fromHour: number, toHour: number) {
-  const inRange = uniqueById(events).filter((e) => e.ts >= fromHour && e.ts < toHour);
-  const durations = inRange.map((e) => e.durationMs).sort((a, b) => a - b);
-  const errors4xx = inRange.filter((e) => e.status >= 400 && e.status < 500).length;
-  const errors5xx = inRange.filter((e) => e.status >= 500).length;
+/** The stats figures of a set of stored events, computed directly (nulls when there are none). */
+export function statsOf(events: readonly TrafficEvent[]) {
+  const durations = events.map((e) => e.durationMs).sort((a, b) => a - b);
+  const errors4xx = events.filter((e) => e.status >= 400 && e.status < 500).length;
+  const errors5xx = events.filter((e) => e.status >= 500).length;
+  const n = events.length;
+  const percentile = (q: number) => (n > 0 ? nearestRank(durations, q) : null);
   return {
-    requests: inRange.length,
+    requests: n,
     errors4xx,
     errors5xx,
-    errorRate: (errors4xx + errors5xx) / inRange.length,
-    p50: nearestRank(durations, 0.5),
-    p95: nearestRank(durations, 0.95),
-    p99: nearestRank(durations, 0.99),
-    avg: durations.reduce((a, b) => a + b, 0) / durations.length,
-    max: durations[durations.length - 1],
-    uniqueClients: distinctClients(inRange),
-    paths: new Set(inRange.map((e) => e.path)).size,
+    errorRate: n > 0 ? (errors4xx + errors5xx) / n : 0,
+    p50: percentile(0.5),
+    p95: percentile(0.95),
+    p99: percentile(0.99),
+    avg: n > 0 ? durations.reduce((a, b) => a + b, 0) / n : null,
+    max: durations[n - 1] ?? null,
+    uniqueClients: distinctClients(events),
+    paths: new Set(events.map((e) => e.path)).size,
   };
 }
+
+/** The summary endpoint's figures: the stats of the events (each id once) in [fromHour, toHour). */
+export const summaryTruth = (events: readonly TrafficEvent[], fromHour: number, toHour: number) =>
+  statsOf(uniqueById(events).filter((e) => e.ts >= fromHour && e.ts < toHour));
