@@ -6,7 +6,7 @@
 import { env } from "cloudflare:test";
 import { afterEach, expect, it, vi } from "vitest";
 import type { TrafficEvent } from "../../worker/src/event";
-import { deliverEvents, queueChunks } from "../../worker/src/gateway/send-events";
+import { deliverEvents, queueChunks } from "../../worker/src/delivery/send-events";
 import { captureQueue } from "./gateway-harness";
 
 afterEach(() => vi.restoreAllMocks());

@@ -11,7 +11,7 @@ import type { AppEnv } from "../../../worker/src/app-env";
 import { configOf } from "../../../worker/src/config";
 import type { TrafficEvent } from "../../../worker/src/event";
 import { proxyToUpstream } from "../../../worker/src/gateway/proxy";
-import { pathStats } from "../../../worker/src/gateway/record";
+import { pathStats } from "../../../worker/src/gateway/path-stats";
 
 const discardingQueue = {
   send: async () => {},

@@ -7,8 +7,8 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
 import { type ArchivePart, PART_COLUMNS } from "../jobs/archive-metadata";
-import { DAY_MS, dayStartOf, isoDay, isoTime, parseIsoDay } from "../jobs/clock";
-import { ApiError } from "./errors";
+import { ApiError } from "../shared/api-error";
+import { DAY_MS, dayStartOf, isoDay, isoTime, parseIsoDay } from "../shared/time";
 import { parseInstant } from "./range";
 
 export const archiveRoutes = new Hono<AppEnv>();

@@ -6,7 +6,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
 import { type DeadLetterStatus, listDeadLetters, replayDeadLetters } from "../jobs/dead-letter-replay";
-import { ApiError } from "./errors";
+import { ApiError } from "../shared/api-error";
 
 export const deadLetterRoutes = new Hono<AppEnv>();
 

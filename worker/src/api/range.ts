@@ -7,7 +7,7 @@
  */
 import type { HourRange } from "../db/read-stats";
 import { isPlausibleTimestamp } from "../event";
-import { ApiError } from "./errors";
+import { ApiError } from "../shared/api-error";
 
 export const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;

@@ -2,7 +2,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
 import { SNAPSHOT_KEYS, type Snapshot } from "../jobs/snapshot";
-import { ApiError } from "./errors";
+import { ApiError } from "../shared/api-error";
 
 export const snapshotRoutes = new Hono<AppEnv>();
 

@@ -4,6 +4,7 @@
  */
 import type { Env } from "../env";
 import { manifest } from "../manifest";
+import { errorMessage } from "../shared/errors";
 
 /** Why a message reaches this queue: the events consumer retried it `maxRetries` times. */
 const REASON = `delivery failed after ${manifest.queues.events.consumer.maxRetries} retries`;
@@ -33,7 +34,7 @@ export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env)
   try {
     await env.DB.batch(statements);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorMessage(error);
     console.error(`pathmeter: storing ${batch.messages.length} dead letters failed, retrying: ${reason}`);
     const delaySeconds = manifest.queues.deadLetters.consumer.retryDelaySeconds;
     for (const message of batch.messages) message.retry({ delaySeconds });

@@ -13,7 +13,7 @@
  *   rollup (rows not in any sketch yet; late rows of a cleaned day included) — within 1.7%,
  *   and exact for up to a few hundred clients while the union stays sparse.
  */
-import { DAY_MS, HOUR_MS, isoDay } from "../jobs/clock";
+import { DAY_MS, HOUR_MS, isoDay } from "../shared/time";
 import { decodeHll, decodeLatency } from "../sketches/codec";
 import { HyperLogLog } from "../sketches/hll";
 import { addToHistogram, type LatencyHistogram } from "../sketches/latency";

@@ -7,7 +7,7 @@
  * CHECK forbids any row, so a lost race fails the statement and D1 rolls the whole batch back;
  * the caller re-reads and retries. Two concurrent jobs can therefore never lose or double a merge.
  */
-import { DAY_MS } from "../jobs/clock";
+import { DAY_MS } from "../shared/time";
 
 export type Grain = "hour" | "day";
 export type SketchKind = "latency" | "clients";

@@ -16,9 +16,9 @@ import {
   type Validated,
   validateTrafficEvent,
 } from "../event";
-import { hashClientIp } from "../gateway/client-hash";
-import { eventId } from "../gateway/event-id";
-import type { Normaliser } from "../gateway/normalise";
+import { hashClientIp } from "../event/client-hash";
+import { eventId } from "../event/id";
+import type { Normaliser } from "../event/normalise";
 
 export interface IngestContext {
   /** Time of the request, epoch ms. */

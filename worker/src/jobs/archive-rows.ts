@@ -3,7 +3,7 @@
  * order, so the archive and its verification produce the same bytes), paged reads of a day's
  * rows by seq cursor, and the days that still hold rows.
  */
-import { DAY_MS } from "./clock";
+import { DAY_MS } from "../shared/time";
 
 export interface ArchivedEvent {
   seq: number;

@@ -11,10 +11,10 @@
  * key, and "invalid" parts (failed verification, rows intact) are rewritten the same way.
  */
 import type { Env } from "../env";
+import { DAY_MS, dayStartOf, isoDay } from "../shared/time";
 import { type ArchivePart, partKey, readParts } from "./archive-metadata";
 import { type ArchivedEvent, dayRowBounds, dayRowPages, daysWithRowsBefore, toLine } from "./archive-rows";
 import { streamToUpload } from "./archive-upload";
-import { DAY_MS, dayStartOf, isoDay } from "./clock";
 import type { JobFn } from "./job";
 
 export interface ArchiveOptions {

@@ -10,9 +10,9 @@
  * sketches are never touched here.
  */
 import type { Env } from "../env";
+import { DAY_MS, dayStartOf, isoDay, isoTime } from "../shared/time";
 import { type ArchivePart, readParts, setPartStatus } from "./archive-metadata";
 import { daysWithRowsBefore } from "./archive-rows";
-import { DAY_MS, dayStartOf, isoDay, isoTime } from "./clock";
 import type { JobFn } from "./job";
 import { verifyPart } from "./verify-part";
 

@@ -6,7 +6,7 @@
  */
 import type { Env } from "../env";
 import { type TrafficEvent, validateTrafficEvent } from "../event";
-import { isoTime } from "./clock";
+import { isoTime } from "../shared/time";
 
 export interface DeadLetter {
   messageId: string;

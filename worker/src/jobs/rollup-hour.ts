@@ -9,7 +9,7 @@
  * idempotent for clients, and moved bucket counts are gone from the source).
  */
 import { ALL, casGuard, groupKey, isCasConflict, readSketchesAt } from "../db/sketch-store";
-import { dayStartOf, HOUR_MS } from "./clock";
+import { dayStartOf, HOUR_MS } from "../shared/time";
 import { addHourBuckets, addHourClients, type Deltas, type Group } from "./rollup-read";
 import { addDelta, emptyDelta, mergeWrite, type SketchDelta } from "./sketch-merge";
 

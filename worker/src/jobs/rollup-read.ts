@@ -4,8 +4,8 @@
  * latency bucket rows not compacted yet, gathered per (path, method).
  */
 import { groupKey } from "../db/sketch-store";
+import { HOUR_MS } from "../shared/time";
 import { addToHistogram } from "../sketches/latency";
-import { HOUR_MS } from "./clock";
 import { emptyDelta, type SketchDelta } from "./sketch-merge";
 
 const ROWS_PER_PAGE = 5_000;

@@ -3,7 +3,7 @@
  * rollup_pending — late data included — is rolled up (rollup-hour.ts), then hourly sketches
  * older than HOURLY_SKETCH_DAYS are merged into daily ones (tier-sketches.ts).
  */
-import { DAY_MS, dayStartOf, hourOf, isoTime } from "./clock";
+import { DAY_MS, dayStartOf, hourOf, isoTime } from "../shared/time";
 import type { JobFn } from "./job";
 import { type HourRollup, rollupHour } from "./rollup-hour";
 import { tierSketches } from "./tier-sketches";

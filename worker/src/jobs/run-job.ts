@@ -9,7 +9,7 @@
 import { configOf } from "../config";
 import type { Env } from "../env";
 import type { CronJob } from "../manifest";
-import { isoTime } from "./clock";
+import { isoTime } from "../shared/time";
 import type { JobOutcome } from "./job";
 import { JOBS } from "./registry";
 

@@ -9,8 +9,9 @@
  * publishes nothing. A crash after allocation leaves an unpublished version: a gap, never a
  * half-published `latest` (the paths key is written before the two keys that point to it).
  */
-import { HOUR_MS, hourOf, isoTime } from "./clock";
-import { sha256Hex } from "./hex";
+
+import { sha256Hex } from "../shared/hex";
+import { HOUR_MS, hourOf, isoTime } from "../shared/time";
 import type { JobFn } from "./job";
 import { readTopPaths, type SnapshotPath } from "./snapshot-paths";
 

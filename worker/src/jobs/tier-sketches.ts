@@ -11,7 +11,7 @@ import {
   readHourlySketchesOfDay,
   readSketchesAt,
 } from "../db/sketch-store";
-import { DAY_MS } from "./clock";
+import { DAY_MS } from "../shared/time";
 import { addDelta, deltaOf, emptyDelta, mergeWrite } from "./sketch-merge";
 
 const GROUPS_PER_BATCH = 40;

@@ -5,10 +5,11 @@
  * Everything streams, so verifying a large part needs no more memory than writing it.
  */
 
+import { errorMessage } from "../shared/errors";
+import { toHex } from "../shared/hex";
+import { dayStartOf } from "../shared/time";
 import type { ArchivePart } from "./archive-metadata";
 import { dayRowPages, toLine } from "./archive-rows";
-import { dayStartOf } from "./clock";
-import { toHex } from "./hex";
 
 interface Digest {
   records: number;
@@ -37,7 +38,7 @@ async function digestObject(bucket: R2Bucket, key: string): Promise<Digest | str
     await writer.close();
   } catch (error) {
     await writer.abort().catch(() => {});
-    return `object ${key} is not valid gzip: ${error instanceof Error ? error.message : String(error)}`;
+    return `object ${key} is not valid gzip: ${errorMessage(error)}`;
   }
   return { ...result, sha256: toHex(await digest.digest) };
 }

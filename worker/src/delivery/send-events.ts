@@ -9,6 +9,7 @@ import { writeEvents } from "../db/write-events";
 import type { Env } from "../env";
 import type { TrafficEvent } from "../event";
 import { manifest } from "../manifest";
+import { errorMessage } from "../shared/errors";
 
 /** Where a call's events went: the queue, D1 directly (fallback), or nowhere (both failed). */
 export type Delivery = "queued" | "stored" | "failed";
@@ -53,8 +54,6 @@ export function queueChunks(events: readonly TrafficEvent[]): TrafficEvent[][] {
   return chunks;
 }
 
-const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
-
 async function writeDirectly(sink: EventSink, events: readonly TrafficEvent[]): Promise<void> {
   for (let i = 0; i < events.length; i += DIRECT_WRITE_EVENTS) {
     await writeEvents(sink.db, events.slice(i, i + DIRECT_WRITE_EVENTS), {
@@ -82,13 +81,13 @@ export async function deliverEvents(sink: EventSink, events: readonly TrafficEve
     try {
       await writeDirectly(sink, rest);
       console.warn(
-        `pathmeter: queue send failed (${messageOf(queueError)}); stored ${rest.length} events directly`,
+        `pathmeter: queue send failed (${errorMessage(queueError)}); stored ${rest.length} events directly`,
       );
       return "stored";
     } catch (dbError) {
       console.error(
-        `pathmeter: ${rest.length} events not delivered: queue send failed (${messageOf(queueError)}), ` +
-          `direct D1 write failed (${messageOf(dbError)})`,
+        `pathmeter: ${rest.length} events not delivered: queue send failed (${errorMessage(queueError)}), ` +
+          `direct D1 write failed (${errorMessage(dbError)})`,
       );
       return "failed";
     }

@@ -8,13 +8,14 @@
 import type { Context, Env as HonoEnv, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app-env";
 import { configOf } from "../config";
+import { deliverEvents, type EventSink, sinkOf } from "../delivery/send-events";
 import type { Env } from "../env";
 import { validateTrafficEvent } from "../event";
+import { clientIpOf, hashClientIp } from "../event/client-hash";
+import { eventId, requestIdOf } from "../event/id";
+import { normaliserFor } from "../event/normalise";
+import { errorMessage } from "../shared/errors";
 import { measureBody } from "./body-bytes";
-import { clientIpOf, hashClientIp } from "./client-hash";
-import { eventId, requestIdOf } from "./event-id";
-import { normaliserFor } from "./normalise";
-import { deliverEvents, type EventSink, sinkOf } from "./send-events";
 
 /** What recording needs from a request's environment. */
 export interface RecorderSetup {
@@ -101,9 +102,7 @@ async function record(
 }
 
 const logFailure = (error: unknown) =>
-  console.error(
-    `pathmeter: recording a request failed: ${error instanceof Error ? error.message : String(error)}`,
-  );
+  console.error(`pathmeter: recording a request failed: ${errorMessage(error)}`);
 
 /**
  * Records every request this middleware wraps as one TrafficEvent (see the module comment).
@@ -112,7 +111,7 @@ const logFailure = (error: unknown) =>
  *
  * @example
  * ```ts
- * import { pathStats } from "pathmeter/worker/src/gateway/record";
+ * import { pathStats } from "pathmeter/worker/src/gateway/path-stats";
  *
  * // An app whose Env has pathmeter's bindings (DB, EVENTS_QUEUE, CLIENT_IP_SALT, ROUTES, ...):
  * app.use("/api/*", pathStats());

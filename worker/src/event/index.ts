@@ -20,7 +20,7 @@ export const HTTP_METHODS = [
 export type HttpMethod = (typeof HTTP_METHODS)[number];
 
 export interface TrafficEvent {
-  /** `{ts}-{32 hex}`; see gateway/event-id.ts for the collision arithmetic. */
+  /** `{ts}-{32 hex}`; see event/id.ts for the collision arithmetic. */
   id: string;
   /** Request start, epoch milliseconds. */
   ts: number;
