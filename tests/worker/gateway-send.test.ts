@@ -5,8 +5,8 @@
  */
 import { env } from "cloudflare:test";
 import { afterEach, expect, it, vi } from "vitest";
-import type { TrafficEvent } from "../../worker/src/event";
 import { deliverEvents, queueChunks } from "../../worker/src/delivery/send-events";
+import type { TrafficEvent } from "../../worker/src/event";
 import { captureQueue } from "./gateway-harness";
 
 afterEach(() => vi.restoreAllMocks());
