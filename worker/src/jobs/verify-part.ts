@@ -5,11 +5,12 @@
  * Everything streams, so verifying a large part needs no more memory than writing it.
  */
 
+import type { ArchivePart } from "../db/archive-parts";
+import { dayRowPages } from "../db/event-rows";
 import { errorMessage } from "../shared/errors";
 import { toHex } from "../shared/hex";
 import { dayStartOf } from "../shared/time";
-import type { ArchivePart } from "./archive-metadata";
-import { dayRowPages, toLine } from "./archive-rows";
+import { toLine } from "./archive-line";
 
 interface Digest {
   records: number;
