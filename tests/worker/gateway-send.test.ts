@@ -1,5 +1,5 @@
 /**
- * sendEvents' chunking: ≤ 100 messages and ≤ 256 KB per sendBatch. The local queue of the test
+ * deliverEvents' chunking: ≤ 100 messages and ≤ 256 KB per sendBatch. The local queue of the test
  * pool accepts oversized batches (it does not enforce Queues' limits), so the chunk sizes are
  * asserted on what reaches sendBatch.
  */

@@ -8,7 +8,7 @@
 import type { Context, Env as HonoEnv, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app-env";
 import { configOf } from "../config";
-import { deliverEvents, type EventSink, sinkOf } from "../delivery/send-events";
+import { deliverEvents, type EventSink, eventSinkOf } from "../delivery/send-events";
 import type { Env } from "../env";
 import { validateTrafficEvent } from "../event";
 import { clientIpOf, hashClientIp } from "../event/client-hash";
@@ -43,7 +43,7 @@ function pathmeterSetup(env: unknown): RecorderSetup {
     throw new Error(
       "pathStats() without options needs pathmeter's bindings; pass options.setup for other envs",
     );
-  return { salt: env.CLIENT_IP_SALT, routes: configOf(env).routes, sink: sinkOf(env) };
+  return { salt: env.CLIENT_IP_SALT, routes: configOf(env).routes, sink: eventSinkOf(env) };
 }
 
 /** What is known about the request before it is handled. */
@@ -75,7 +75,7 @@ function factsOf(request: Request, ts: number): RequestFacts {
   };
 }
 
-async function record(
+async function recordRequest(
   facts: RequestFacts,
   outcome: { status: number; durationMs: number; bytes: Promise<number | null> },
   setup: RecorderSetup,
@@ -148,7 +148,7 @@ export const pathStats = <E extends HonoEnv = AppEnv>(
     const status = c.res.status;
     const work = (async () => {
       const setup = options.setup ? options.setup(c) : pathmeterSetup(c.env);
-      await record(facts, { status, durationMs, bytes }, setup);
+      await recordRequest(facts, { status, durationMs, bytes }, setup);
     })().catch(logFailure);
     try {
       c.executionCtx.waitUntil(work);

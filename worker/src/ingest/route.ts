@@ -11,7 +11,7 @@ import { Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "../app-env";
 import { ingestRejectionStatements } from "../db/rejections";
-import { sendEvents } from "../delivery/send-events";
+import { deliverEvents, eventSinkOf } from "../delivery/send-events";
 import type { RejectionCode, TrafficEvent } from "../event";
 import { MissingSaltError } from "../event/client-hash";
 import { normaliserFor } from "../event/normalise";
@@ -93,7 +93,7 @@ ingestRoutes.post("/", requireEventsContentType, limitBody, async function inges
     throw error;
   }
 
-  if (accepted.length > 0 && (await sendEvents(c.env, accepted)) === "failed")
+  if (accepted.length > 0 && (await deliverEvents(eventSinkOf(c.env), accepted)) === "failed")
     throw new ApiError(
       503,
       "unavailable",

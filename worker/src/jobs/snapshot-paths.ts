@@ -16,7 +16,7 @@ import { errorRate, latencyFigures } from "../shared/stats-math";
 /** Paths read concurrently; D1 queues the rest anyway, this keeps memory flat. */
 const CONCURRENCY = 8;
 
-async function describe(db: D1Database, range: HourRange, row: PathTotals): Promise<SnapshotPath> {
+async function readPathFigures(db: D1Database, range: HourRange, row: PathTotals): Promise<SnapshotPath> {
   const filter = { path: row.path, method: row.method };
   const [histogram, uniqueClients] = await Promise.all([
     readLatencyHistogram(db, range, filter),
@@ -40,7 +40,7 @@ export async function readTopPaths(db: D1Database, range: HourRange, n: number):
   const paths: SnapshotPath[] = [];
   for (let i = 0; i < results.length; i += CONCURRENCY) {
     paths.push(
-      ...(await Promise.all(results.slice(i, i + CONCURRENCY).map((row) => describe(db, range, row)))),
+      ...(await Promise.all(results.slice(i, i + CONCURRENCY).map((row) => readPathFigures(db, range, row)))),
     );
   }
   return paths;
