@@ -19,6 +19,7 @@ import {
 import { hashClientIp } from "../event/client-hash";
 import { eventId } from "../event/id";
 import type { Normaliser } from "../event/normalise";
+import { DAY_MS } from "../shared/time";
 
 export interface IngestContext {
   /** Time of the request, epoch ms. */
@@ -32,7 +33,6 @@ export interface IngestContext {
 
 /** Events starting more than this far ahead of the server clock are `in_future`. */
 export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
-const DAY_MS = 86_400_000;
 const MAX_REQUEST_ID_LENGTH = 200;
 /** A hash, never an address: no dots or colons, so a raw IP cannot pass as a clientHash. */
 const CLIENT_HASH = /^[\w-]{1,64}$/;
