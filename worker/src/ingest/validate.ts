@@ -10,8 +10,9 @@ import {
   isHttpMethod,
   isHttpStatus,
   isPlausibleTimestamp,
+  isRecord,
   MAX_ID_LENGTH,
-  type RejectionCode,
+  reject,
   type TrafficEvent,
   type Validated,
   validateTrafficEvent,
@@ -37,14 +38,6 @@ const MAX_REQUEST_ID_LENGTH = 200;
 /** A hash, never an address: no dots or colons, so a raw IP cannot pass as a clientHash. */
 const CLIENT_HASH = /^[\w-]{1,64}$/;
 const CLIENT_IP = /^[0-9A-Fa-f:.]{2,45}$/;
-
-const reject = (code: RejectionCode, message: string): Validated<never> => ({
-  ok: false,
-  rejection: { code, message },
-});
-
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** The client hash of an event: its clientIp hashed with the salt, its clientHash, or hash(""). */
 async function clientOf(event: Record<string, unknown>, salt: string): Promise<Validated<string>> {
