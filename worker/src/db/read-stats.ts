@@ -17,6 +17,7 @@ import { DAY_MS, HOUR_MS, isoDay } from "../shared/time";
 import { decodeHll, decodeLatency } from "../sketches/codec";
 import { HyperLogLog } from "../sketches/hll";
 import { addToHistogram, type LatencyHistogram } from "../sketches/latency";
+import { anyDayCleaning } from "./day-lifecycle";
 import { ALL, type SketchKind, toBytes } from "./sketch-store";
 import { OTHER_PATH } from "./write-events";
 
@@ -93,18 +94,6 @@ export async function readLatencyHistogram(
   return histogram;
 }
 
-/** True when cleanup has started deleting detail rows of a day the range touches. */
-async function touchesCleanedDay(db: D1Database, range: HourRange): Promise<boolean> {
-  const row = await db
-    .prepare(
-      `SELECT 1 AS cold FROM day_lifecycle
-       WHERE day >= ?1 AND day <= ?2 AND cleaning_since IS NOT NULL LIMIT 1`,
-    )
-    .bind(isoDay(range.fromHour), isoDay(range.toHour - 1))
-    .first<{ cold: number }>();
-  return row !== null;
-}
-
 /** Distinct clients in range matching the filter: exact while hot, HyperLogLog once cleaned. */
 export async function readUniqueClients(
   db: D1Database,
@@ -112,7 +101,7 @@ export async function readUniqueClients(
   filter: PathFilter = {},
 ): Promise<number> {
   const f = filterSql(filter, 3);
-  if (!(await touchesCleanedDay(db, range))) {
+  if (!(await anyDayCleaning(db, isoDay(range.fromHour), isoDay(range.toHour - 1)))) {
     const row = await db
       .prepare(
         `SELECT count(DISTINCT client_hash) AS n FROM traffic_events
