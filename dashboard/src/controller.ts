@@ -3,7 +3,7 @@
  * every section from the API (each on its own: a missing endpoint shows "not available" in its
  * section only) and applies live batches between refreshes.
  */
-import type { BatchMessage } from "../../worker/src/live/protocol";
+import type { BatchMessage } from "../../worker/src/shared/live-protocol";
 import { type Api, ApiFailure, describeFailure } from "./api";
 import { note, replaceChildren } from "./dom";
 import { formatTime } from "./format";

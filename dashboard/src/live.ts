@@ -3,7 +3,7 @@
  * never appears in a URL or a header), reconnects with exponential backoff, and polls while it
  * is down. Its state is shown as `data-live="open|polling|closed"` on <body>.
  */
-import type { BatchMessage, HubMessage } from "../../worker/src/live/protocol";
+import type { BatchMessage, HubMessage } from "../../worker/src/shared/live-protocol";
 
 export type LiveState = "open" | "polling" | "closed";
 

@@ -10,8 +10,8 @@ import { describe, expect, expectTypeOf, it } from "vitest";
 import { miniflareBindings } from "../../scripts/lib/miniflare-options";
 import type { Env } from "../../worker/src/env";
 import type { TrafficEvent } from "../../worker/src/event";
-import type { LiveHub } from "../../worker/src/live/hub";
 import { jobForCron, type Manifest, manifest } from "../../worker/src/manifest";
+import type { LiveHubApi } from "../../worker/src/shared/live-protocol";
 import { TEST_SECRETS } from "../secrets";
 
 type Kind = "d1" | "kv" | "r2" | "queue" | "durableObject" | "var" | "secret";
@@ -57,7 +57,9 @@ describe("manifest ⇄ Env type", () => {
     expectTypeOf<Env[Manifest["kv"]["binding"]]>().toEqualTypeOf<KVNamespace>();
     expectTypeOf<Env[Manifest["r2"]["binding"]]>().toEqualTypeOf<R2Bucket>();
     expectTypeOf<Env[QueueBindingName]>().toEqualTypeOf<Queue<TrafficEvent>>();
-    expectTypeOf<Env[DurableObjectBindingName]>().toEqualTypeOf<DurableObjectNamespace<LiveHub>>();
+    expectTypeOf<Env[DurableObjectBindingName]>().toEqualTypeOf<
+      DurableObjectNamespace<LiveHubApi & Rpc.DurableObjectBranded>
+    >();
     expectTypeOf<Pick<Env, VarOrSecretName>>().toEqualTypeOf<Readonly<Record<VarOrSecretName, string>>>();
     // The runtime walk below sees the same names as the type-level one.
     expect([...manifestBindings().keys()].sort()).toEqual(

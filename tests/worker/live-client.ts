@@ -3,7 +3,7 @@
  * queues what it receives, so a test can await the next frame or the close.
  */
 import { SELF } from "cloudflare:test";
-import type { HubMessage } from "../../worker/src/live/protocol";
+import type { HubMessage } from "../../worker/src/shared/live-protocol";
 
 export const LIVE_URL = "http://pathmeter.test/_pathmeter/api/live";
 

@@ -7,10 +7,10 @@
 import { env, runDurableObjectAlarm, runInDurableObject, SELF } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { LiveHub, type SocketAttachment } from "../../worker/src/live/hub";
-import { CLOSE_SIGN_IN_TIMEOUT, CLOSE_UNAUTHORIZED } from "../../worker/src/live/protocol";
 import { liveHub } from "../../worker/src/live/publish";
+import { CLOSE_SIGN_IN_TIMEOUT, CLOSE_UNAUTHORIZED } from "../../worker/src/shared/live-protocol";
 import { TEST_SECRETS } from "../secrets";
-import { allAcked, deliver, EVENTS_QUEUE, generateEvents, messagesOf } from "./consumer-fixtures";
+import { allAcked, deliver, EVENTS_QUEUE, generateEvents, messagesOf } from "./harness";
 import { connectLive, LIVE_URL, type LiveClient, signedInClient } from "./live-client";
 
 const TOKEN = TEST_SECRETS.ADMIN_TOKEN;
@@ -91,7 +91,7 @@ describe("live hub: fan-out of stored batches", () => {
     if (!waiting) throw new Error("no socket");
     track(waiting);
     const startMs = Date.now() - 30 * 60_000;
-    const events = generateEvents({ prefix: "fan", count: 40, startMs, hours: 0.25 });
+    const events = generateEvents({ prefix: "fan", count: 40, startMs, spanMs: 15 * 60_000 });
     const messages = messagesOf(events, "fan");
     expect(await deliver(EVENTS_QUEUE, messages)).toEqual(allAcked(messages));
 

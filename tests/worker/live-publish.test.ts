@@ -6,7 +6,7 @@
 import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { LiveHub } from "../../worker/src/live/hub";
-import { allAcked, deliver, EVENTS_QUEUE, generateEvents, messagesOf } from "./consumer-fixtures";
+import { allAcked, deliver, EVENTS_QUEUE, generateEvents, messagesOf } from "./harness";
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -45,7 +45,7 @@ describe("live publish failures never fail the consumer", () => {
       prefix: `fault-${name}`,
       count: 25,
       startMs: Date.now() - 600_000,
-      hours: 0.1,
+      spanMs: 6 * 60_000,
     });
     const messages = messagesOf(events, `fault-${name}`);
     expect(await deliver(EVENTS_QUEUE, messages)).toEqual(allAcked(messages));

@@ -6,7 +6,7 @@ import { Hono, type MiddlewareHandler } from "hono";
 import { archiveRoutes } from "./api/archives";
 import { requireAdminToken } from "./api/auth";
 import { deadLetterRoutes } from "./api/dead-letters";
-import { ApiError, onError } from "./api/errors";
+import { onError } from "./api/errors";
 import { jobsRoutes } from "./api/jobs";
 import { opsRoutes } from "./api/ops";
 import { snapshotRoutes } from "./api/snapshot";
@@ -15,9 +15,10 @@ import type { AppEnv } from "./app-env";
 import { configOf } from "./config";
 import { liveRoutes } from "./dashboard/live-route";
 import { dashboardRoutes } from "./dashboard/routes";
+import { pathStats } from "./gateway/path-stats";
 import { proxyToUpstream } from "./gateway/proxy";
-import { pathStats } from "./gateway/record";
 import { ingestRoutes } from "./ingest/route";
+import { ApiError } from "./shared/api-error";
 
 const withConfig: MiddlewareHandler<AppEnv> = async function withConfig(c, next) {
   c.set("config", configOf(c.env));

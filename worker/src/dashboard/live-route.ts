@@ -4,9 +4,9 @@
  * `bearer.<token>` or a first message `{"token":"..."}`).
  */
 import { Hono } from "hono";
-import { ApiError } from "../api/errors";
 import type { AppEnv } from "../app-env";
 import { liveHub } from "../live/publish";
+import { ApiError } from "../shared/api-error";
 
 export const liveRoutes = new Hono<AppEnv>();
 

@@ -6,8 +6,8 @@
 
 import { script, style } from "virtual:pathmeter-dashboard-assets";
 import { Hono } from "hono";
-import { ApiError } from "../api/errors";
 import type { AppEnv } from "../app-env";
+import { ApiError } from "../shared/api-error";
 import { COMMON_SECURITY_HEADERS, contentSecurityPolicy, webSocketOrigin } from "./headers";
 import { dashboardPage } from "./page";
 

@@ -3,9 +3,9 @@
  * Pure, so the consumer's hook stays one call and the arithmetic is testable on its own.
  */
 import type { TrafficEvent } from "../event";
-import type { BatchMessage, PathDelta } from "./protocol";
+import type { BatchMessage, PathDelta } from "../shared/live-protocol";
+import { hourOf } from "../shared/time";
 
-const HOUR_MS = 3_600_000;
 /** Beyond this many (hour, path, method) groups a message would only grow; the rest is merged. */
 export const MAX_DELTAS = 200;
 const OVERFLOW_PATH = "(other)";
@@ -14,7 +14,7 @@ const OVERFLOW_PATH = "(other)";
 export function pathDeltas(events: readonly Pick<TrafficEvent, "ts" | "path" | "method" | "status">[]) {
   const groups = new Map<string, PathDelta>();
   for (const event of events) {
-    const hour = event.ts - (event.ts % HOUR_MS);
+    const hour = hourOf(event.ts);
     const key = `${hour} ${event.method} ${event.path}`;
     let delta = groups.get(key);
     if (!delta) {

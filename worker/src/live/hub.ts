@@ -16,10 +16,11 @@ import {
   BEARER_PROTOCOL_PREFIX,
   CLOSE_SIGN_IN_TIMEOUT,
   CLOSE_UNAUTHORIZED,
+  type LiveHubApi,
   PING,
   PONG,
   type ReadyMessage,
-} from "./protocol";
+} from "../shared/live-protocol";
 
 /** What the hub remembers of one socket, across hibernation. */
 export interface SocketAttachment {
@@ -59,7 +60,7 @@ function tokenOfMessage(message: string | ArrayBuffer): string | null {
   return null;
 }
 
-export class LiveHub extends DurableObject<Env> {
+export class LiveHub extends DurableObject<Env> implements LiveHubApi {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     // Keep-alives are answered by the runtime without waking a hibernated hub.

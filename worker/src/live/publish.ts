@@ -6,6 +6,7 @@
  */
 import type { Env } from "../env";
 import type { TrafficEvent } from "../event";
+import { errorMessage } from "../shared/errors";
 import { batchMessage } from "./deltas";
 
 /** The one hub every dashboard connects to. */
@@ -38,9 +39,7 @@ export async function publishStoredBatch(
     return true;
   } catch (error) {
     // The batch is stored and acked either way; dashboards fall back to polling meanwhile.
-    console.warn(
-      `pathmeter: live feed not updated: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    console.warn(`pathmeter: live feed not updated: ${errorMessage(error)}`);
     return false;
   } finally {
     if (timer !== undefined) clearTimeout(timer);

@@ -1,6 +1,7 @@
 /**
  * The live feed's wire format, shared by the hub (worker/src/live/hub.ts), the consumer's
- * publisher and the dashboard page. Every frame is one JSON text message.
+ * publisher and the dashboard page (dashboard/src/live.ts), and the hub's RPC surface. Every
+ * frame is one JSON text message. Pure: the page type-checks it with the DOM library only.
  *
  * client → hub: `{"token":"..."}` as the first message (unless the token came as the
  * `Sec-WebSocket-Protocol` value `bearer.<token>`), and `ping` (answered `pong` without waking a
@@ -44,3 +45,11 @@ export const BEARER_PROTOCOL_PREFIX = "bearer.";
 /** Keep-alive frames, answered by the runtime itself (setWebSocketAutoResponse). */
 export const PING = "ping";
 export const PONG = "pong";
+
+/** What the live hub's Durable Object stub offers over RPC (worker/src/live/hub.ts implements it). */
+export interface LiveHubApi {
+  /** Sends a stored batch's deltas to every signed-in socket; resolves to how many got it. */
+  publish(message: BatchMessage): Promise<number>;
+  /** Open sockets and how many of them signed in. */
+  connections(): Promise<{ open: number; signedIn: number }>;
+}
