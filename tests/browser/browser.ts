@@ -20,8 +20,11 @@ export interface WatchedPage {
 }
 
 /** A fresh context (own sessionStorage) and page whose console errors are collected. */
-export async function openPage(browser: Browser): Promise<WatchedPage> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+export async function openPage(
+  browser: Browser,
+  colorScheme: "light" | "dark" = "light",
+): Promise<WatchedPage> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on("console", (message) => {
@@ -52,4 +55,13 @@ export async function headlineRange(page: Page): Promise<{ from: string; to: str
   const to = await page.getAttribute("#figures", "data-to");
   if (!from || !to) throw new Error("the headline figures carry no range");
   return { from, to };
+}
+
+/** Relative luminance (WCAG) of a computed `rgb(r, g, b)` colour, 0 (black) to 1 (white). */
+export function luminance(rgb: string): number {
+  const [r = 0, g = 0, b = 0] = (rgb.match(/\d+(\.\d+)?/g) ?? []).map(Number).map((v) => {
+    const c = v / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
 }

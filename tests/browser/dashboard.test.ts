@@ -12,6 +12,7 @@ import {
   headlineRange,
   headlineValues,
   launchChromium,
+  luminance,
   openPage,
   screenshot,
   signIn,
@@ -37,8 +38,8 @@ afterAll(async () => {
   await removeState?.();
 });
 
-async function signedIn(): Promise<WatchedPage> {
-  const watched = await openPage(browser);
+async function signedIn(colorScheme: "light" | "dark" = "light"): Promise<WatchedPage> {
+  const watched = await openPage(browser, colorScheme);
   await signIn(watched.page, stack.url, stack.adminToken);
   await watched.page.waitForSelector('[data-metric="requests"]');
   return watched;
@@ -139,6 +140,26 @@ describe("the dashboard in Chromium", () => {
     expect(await page.getAttribute("body", "data-live")).toBe("polling");
     await screenshot(page, "polling");
     expect(watched.errors).toEqual([]);
+  });
+
+  it("follows the system's dark mode with readable contrast, in the figures as on the page", async () => {
+    const colours = async (watched: WatchedPage) =>
+      watched.page.$eval('[data-metric="requests"] .value', (value) => {
+        const panel = value.closest(".panel") ?? document.body;
+        return { text: getComputedStyle(value).color, background: getComputedStyle(panel).backgroundColor };
+      });
+    const light = await colours(await signedIn("light"));
+    const dark = await signedIn("dark");
+    const darkColours = await colours(dark);
+    expect(luminance(light.background)).toBeGreaterThan(0.8);
+    expect(luminance(darkColours.background)).toBeLessThan(0.1);
+    // WCAG contrast ratio of the figure's text on its panel, at least 7:1 (AAA) in both modes.
+    for (const { text, background } of [light, darkColours]) {
+      const [hi, lo] = [luminance(text), luminance(background)].sort((a, b) => b - a) as [number, number];
+      expect((hi + 0.05) / (lo + 0.05)).toBeGreaterThan(7);
+    }
+    await screenshot(dark.page, "dark");
+    expect(dark.errors).toEqual([]);
   });
 
   it("refuses a wrong token with a clear message and shows no figures", async () => {
