@@ -50,26 +50,19 @@ describe("manifest ⇄ Env type", () => {
     expectTypeOf<Manifest["secrets"][number]>().toEqualTypeOf<NamesOf<"secret">>();
   });
 
-  it("the table keeps the public binding names, each of its kind", () => {
-    expect(Object.fromEntries(manifestBindings())).toEqual({
-      DB: "d1",
-      SNAPSHOTS: "kv",
-      ARCHIVE: "r2",
-      EVENTS_QUEUE: "queue",
-      RESERVED_PREFIX: "var",
-      UPSTREAM_URL: "var",
-      ROUTES: "var",
-      MAX_PATHS_PER_DAY: "var",
-      HOT_DAYS: "var",
-      MAX_EVENT_AGE_DAYS: "var",
-      SNAPSHOT_TOP_N: "var",
-      HOURLY_SKETCH_DAYS: "var",
-      DEAD_LETTER_QUEUE: "var",
-      ADMIN_TOKEN: "secret",
-      CLIENT_IP_SALT: "secret",
-    });
-    expect(manifest.secrets).toEqual(["ADMIN_TOKEN", "CLIENT_IP_SALT"]);
-    expect(manifest.vars.RESERVED_PREFIX).toBe("/_pathmeter");
+  it("derives the views the code names bindings by from the table", () => {
+    // The public names themselves are a literal in tests/infra/manifest-agreement.test.ts.
+    const entries = bindingEntries();
+    expect(Object.entries(manifest.vars)).toEqual(
+      entries.flatMap(([name, spec]) => (spec.kind === "var" ? [[name, spec.value]] : [])),
+    );
+    expect(manifest.secrets).toEqual(
+      entries.filter(([, spec]) => spec.kind === "secret").map(([name]) => name),
+    );
+    expect(manifest.bindings[manifest.d1.binding]).toMatchObject({ kind: "d1", database: manifest.d1.name });
+    expect(manifest.bindings[manifest.kv.binding]).toMatchObject({ kind: "kv", namespace: manifest.kv.name });
+    expect(manifest.bindings[manifest.r2.binding]).toMatchObject({ kind: "r2", bucket: manifest.r2.name });
+    expect(manifest.bindings[manifest.queues.events.binding]).toEqual({ kind: "queue", queue: "events" });
   });
 });
 
