@@ -10,23 +10,19 @@
  * tests/unit/manifest.test.ts and tests/infra/manifest-agreement.test.ts prove they agree.
  */
 
-/** A binding's kind and what it points at; one variant per kind of Workers binding used. */
+/**
+ * A binding's kind and what it points at, one variant per kind: `database`, `namespace` and
+ * `bucket` are logical resource names; `queue` is a key of `manifest.queues` (the queue a producer
+ * sends to); `className` is a class the Worker entry exports; `value` is a var's default, which a
+ * deployment may override. `migrationsDir` is relative to the repository root.
+ */
 export type BindingSpec =
-  | {
-      readonly kind: "d1";
-      /** Logical database name. */
-      readonly database: string;
-      /** Folder of the database's forward-only migrations, from the repository root. */
-      readonly migrationsDir: string;
-    }
-  | { readonly kind: "kv" /** Logical namespace name. */; readonly namespace: string }
-  | { readonly kind: "r2" /** Logical bucket name. */; readonly bucket: string }
-  | {
-      readonly kind: "queue" /** Key in `manifest.queues` of the queue this binding sends to. */;
-      readonly queue: QueueKey;
-    }
-  | { readonly kind: "durableObject" /** Class the Worker entry exports. */; readonly className: string }
-  | { readonly kind: "var" /** Default value; a deployment may override it. */; readonly value: string }
+  | { readonly kind: "d1"; readonly database: string; readonly migrationsDir: string }
+  | { readonly kind: "kv"; readonly namespace: string }
+  | { readonly kind: "r2"; readonly bucket: string }
+  | { readonly kind: "queue"; readonly queue: QueueKey }
+  | { readonly kind: "durableObject"; readonly className: string }
+  | { readonly kind: "var"; readonly value: string }
   | { readonly kind: "secret" };
 
 export type BindingKind = BindingSpec["kind"];
