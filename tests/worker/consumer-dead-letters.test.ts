@@ -5,7 +5,7 @@
  */
 import { env } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { DeadLetterRow } from "../../worker/src/jobs/dead-letter-replay";
+import type { DeadLetterRow } from "../../worker/src/db/dead-letters";
 import { manifest } from "../../worker/src/manifest";
 import {
   allAcked,
@@ -14,9 +14,9 @@ import {
   deliver,
   generateEvents,
   type QueueMessage,
-  resetPipeline,
-} from "./consumer-fixtures";
-import { readAggregates } from "./consumer-truth";
+  readAggregates,
+  resetStorage,
+} from "./harness";
 
 const events = generateEvents({ prefix: "dead", count: 5, seed: 30 });
 const letters: QueueMessage[] = [
@@ -31,7 +31,7 @@ const letters: QueueMessage[] = [
 const readDeadLetters = async () =>
   (await env.DB.prepare("SELECT * FROM dead_letters ORDER BY message_id").all<DeadLetterRow>()).results;
 
-beforeEach(() => resetPipeline(env.DB));
+beforeEach(() => resetStorage());
 afterEach(() => {
   vi.restoreAllMocks();
 });
