@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { Log, LogLevel, Miniflare, MiniflareCoreError } from "miniflare";
 import { manifest, type VarName } from "../worker/src/manifest";
+import { errorMessage } from "../worker/src/shared/errors";
 import { startDemoUpstream } from "./demo-upstream";
 import { buildWorker, REPO_ROOT } from "./lib/build";
 import { startCronScheduler } from "./lib/cron";
@@ -142,7 +143,7 @@ function startLocalCrons(runCron: LocalStack["runCron"], log: (line: string) => 
       await runCron(cron, time);
       log(`cron ${cron} ran for ${time.toISOString()}`);
     },
-    onError: (cron, error) => log(`cron ${cron} failed: ${error instanceof Error ? error.message : error}`),
+    onError: (cron, error) => log(`cron ${cron} failed: ${errorMessage(error)}`),
   });
 }
 
@@ -158,7 +159,7 @@ async function drainQueue(mf: Miniflare, log: (line: string) => void): Promise<v
     log(`queue ${drain.drained ? "drained" : "still busy, stopping anyway"} after ${drain.waitedMs} ms`);
   } catch (error) {
     // workerd is already gone (e.g. killed from outside): nothing left to drain or to wait for.
-    log(`workerd stopped before the queue could drain: ${error instanceof Error ? error.message : error}`);
+    log(`workerd stopped before the queue could drain: ${errorMessage(error)}`);
   }
 }
 
