@@ -144,8 +144,8 @@ describe.each(STACKS)("stack %s", (stack) => {
       { type: "queue", name: manifest.queues.events.binding, queueName: name("events") },
       {
         type: "durable_object_namespace",
-        name: manifest.durableObjects.liveHub.binding,
-        className: manifest.durableObjects.liveHub.className,
+        name: "LIVE_HUB",
+        className: "LiveHub",
       },
       { type: "plain_text", name: "RESERVED_PREFIX", text: await stackVar("reservedPrefix") },
       { type: "plain_text", name: "UPSTREAM_URL", text: await stackVar("upstreamUrl") },
@@ -169,7 +169,7 @@ describe.each(STACKS)("stack %s", (stack) => {
         manifest.kv.binding,
         manifest.r2.binding,
         manifest.queues.events.binding,
-        manifest.durableObjects.liveHub.binding,
+        "LIVE_HUB",
         ...Object.keys(manifest.vars),
         ...manifest.secrets,
       ].sort(),
@@ -177,7 +177,7 @@ describe.each(STACKS)("stack %s", (stack) => {
     // The live hub's class is created by the script's migrations (dashboard, issue 11).
     expect(plain(script.inputs.migrations)).toEqual({
       newTag: "v1",
-      steps: [{ newSqliteClasses: [manifest.durableObjects.liveHub.className] }],
+      steps: [{ newSqliteClasses: ["LiveHub"] }],
     });
   });
 

@@ -8,7 +8,7 @@ import type { Env } from "./env";
 import type { TrafficEvent } from "./event";
 import { scheduled } from "./jobs/scheduled";
 
-/** Durable Object classes are exported by name from the entry module (see manifest.durableObjects). */
+/** Durable Object classes are exported by name from the entry module (see the manifest's durableObject bindings). */
 export { LiveHub } from "./live/hub";
 
 export default {
