@@ -1,12 +1,14 @@
 /**
  * The consumer's live hook is best effort: whatever the hub does (unreachable, failing, never
- * answering), the batch is stored exactly as without it and every message is acked. Faults are
+ * answering), the batch is stored exactly as without it and every message is acked; and the live
+ * endpoint answers an unreachable hub with a 503, not a 500. Faults are
  * injected with spies on the Durable Object binding, the edge between the consumer and the hub.
  */
 import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { LiveHub } from "../../worker/src/live/hub";
 import { allAcked, deliver, EVENTS_QUEUE, generateEvents, messagesOf } from "./harness";
+import { connectLive } from "./live-client";
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -58,5 +60,19 @@ describe("live publish failures never fail the consumer", () => {
     const messages = messagesOf([{ not: "an event" }], "invalid-only");
     expect(await deliver(EVENTS_QUEUE, messages)).toEqual(allAcked(messages));
     expect(get).not.toHaveBeenCalled();
+  });
+});
+
+describe("an unreachable hub", () => {
+  it("answers the live endpoint with a 503 JSON error (pages poll meanwhile), never a 500", async () => {
+    vi.spyOn(env.LIVE_HUB, "get").mockImplementation(() => {
+      throw new Error("injected: hub unreachable");
+    });
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    const { res, client } = await connectLive();
+    expect(client).toBeNull();
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ error: { code: "unavailable" } });
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining("live hub unreachable"));
   });
 });
