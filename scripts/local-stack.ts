@@ -128,7 +128,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const crons =
     (options.crons ?? true)
       ? startCronScheduler({
-          schedules: Object.values(manifest.crons),
+          schedules: manifest.cronTriggers,
           fire: async (cron, time) => {
             await runCron(cron, time);
             log(`cron ${cron} ran for ${time.toISOString()}`);

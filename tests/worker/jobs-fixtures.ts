@@ -1,6 +1,6 @@
 /**
  * Fixtures of the lifecycle-job tests: generated traffic loaded through the real write path,
- * jobs driven through the Worker's real `scheduled` export at chosen times, the job reports
+ * jobs run at chosen times (by the cron's runner, or the Worker's real `scheduled` export), the job reports
  * they record, and helpers to read archives back from R2.
  */
 import {
@@ -13,6 +13,7 @@ import { seededRandom as random } from "../../scripts/lib/seeded-random";
 import { writeEvents } from "../../worker/src/db/write-events";
 import type { HttpMethod, TrafficEvent } from "../../worker/src/event";
 import worker from "../../worker/src/index";
+import { runJob } from "../../worker/src/jobs/run-job";
 import { type CronJob, manifest } from "../../worker/src/manifest";
 import { TEST_SECRETS } from "../secrets";
 
@@ -62,10 +63,17 @@ export async function load(events: readonly TrafficEvent[]): Promise<void> {
     await writeEvents(env.DB, events.slice(i, i + 2_000), { maxPathsPerDay: 2_000 });
 }
 
-/** Runs a job exactly as its cron would at `scheduledTime`, through the Worker's scheduled export. */
+/**
+ * Runs a job at clock `scheduledTime` with the runner the cron dispatch uses (any time, so a test can
+ * replay a job off its schedule), or, for a cron expression, invokes the Worker's scheduled export
+ * with that cron exactly as the platform would.
+ */
 export async function runCron(job: CronJob | string, scheduledTime: number): Promise<void> {
-  const cron = job in manifest.crons ? manifest.crons[job as CronJob] : job;
-  const controller = createScheduledController({ cron, scheduledTime });
+  if (job in manifest.crons) {
+    await runJob(job as CronJob, env, scheduledTime);
+    return;
+  }
+  const controller = createScheduledController({ cron: job, scheduledTime });
   const ctx = createExecutionContext();
   await worker.scheduled(controller, env, ctx);
   await waitOnExecutionContext(ctx);

@@ -48,8 +48,10 @@ export const manifest = {
   },
 
   /**
-   * Cron schedules (UTC), dispatched on `controller.cron`. The seed's times are the defaults:
-   * archive 02:00, cleanup 03:00, capacity 04:00, snapshot pruning Sunday 05:00.
+   * When each job runs (UTC). The seed's times are the defaults: archive 02:00, cleanup 03:00,
+   * capacity 04:00, snapshot pruning Sunday 05:00. These are not deployed one by one: every
+   * invocation of a `cronTriggers` schedule runs the jobs due at its `scheduledTime`
+   * (worker/src/jobs/dispatch.ts).
    */
   crons: {
     rollup: "7 * * * *",
@@ -59,6 +61,12 @@ export const manifest = {
     capacity: "0 4 * * *",
     snapshotPrune: "0 5 * * SUN",
   },
+
+  /**
+   * The cron triggers a stack deploys (the Free plan allows 5 per account, so 2 per stack keeps
+   * dev + prod within it). Together they fire at every minute some job of `crons` is due.
+   */
+  cronTriggers: ["*/5 * * * *", "7 * * * *"],
 
   /** Plain-text vars with their defaults; a deployment may override the values, never the names. */
   vars: {
