@@ -20,8 +20,10 @@ import {
 export interface StackSettings {
   stack: string;
   accountId: string;
-  adminToken: pulumi.Output<string>;
-  clientIpSalt: pulumi.Output<string>;
+  /** From `pulumi config set --secret adminToken`; undefined: generated in the stack (infra/secrets.ts). */
+  adminToken?: pulumi.Output<string>;
+  /** From `pulumi config set --secret clientIpSalt`; undefined: generated in the stack. */
+  clientIpSalt?: pulumi.Output<string>;
   /** From `cloudflare:apiToken` (secret) or the CLOUDFLARE_API_TOKEN environment variable. */
   apiToken: pulumi.Output<string>;
   /** Every manifest var but DEAD_LETTER_QUEUE, which is the deployed DLQ's name. */
@@ -94,13 +96,13 @@ function readDomain(r: ConfigReader): DomainSettings {
       r.fail("route", `must look like api.example.com/*, got "${route}"`, "api.example.com/*");
     return { kind: "route", pattern: route, zoneId };
   }
-  const subdomain = r.text("workersDevSubdomain", "");
+  const subdomain = r.textOrEnv("workersDevSubdomain", "CLOUDFLARE_WORKERS_SUBDOMAIN");
   if (!LABEL.test(subdomain))
     r.fail(
       "workersDevSubdomain",
       subdomain
         ? `must be a DNS label, got "${subdomain}"`
-        : "is not set (your account's <name>.workers.dev)",
+        : "is not set (your account's <name>.workers.dev; or export CLOUDFLARE_WORKERS_SUBDOMAIN)",
       "<name>",
     );
   return { kind: "workersDev", subdomain };
@@ -120,18 +122,20 @@ function readApiToken(r: ConfigReader): pulumi.Output<string> {
 /** Reads the whole stack configuration or throws one error listing every problem and its fix. */
 export function readStackSettings(stack: string = pulumi.getStack()): StackSettings {
   const r = new ConfigReader(stack);
-  const accountId = r.text("accountId", "");
+  const accountId = r.textOrEnv("accountId", "CLOUDFLARE_ACCOUNT_ID");
   if (!/^[0-9a-f]{32}$/.test(accountId))
     r.fail(
       "accountId",
-      accountId ? `must be 32 hex digits, got "${accountId}"` : "is not set",
+      accountId
+        ? `must be 32 hex digits, got "${accountId}"`
+        : "is not set (or export CLOUDFLARE_ACCOUNT_ID)",
       "<cloudflare account id>",
     );
   const settings: StackSettings = {
     stack,
     accountId,
-    adminToken: r.secret("adminToken", '"$(openssl rand -hex 32)"'),
-    clientIpSalt: r.secret("clientIpSalt", '"$(openssl rand -hex 32)"'),
+    adminToken: r.optionalSecret("adminToken"),
+    clientIpSalt: r.optionalSecret("clientIpSalt"),
     apiToken: readApiToken(r),
     vars: readVars(r),
     archiveRetentionDays: r.integer("archiveRetentionDays", DEFAULTS.archiveRetentionDays, 1),

@@ -1,14 +1,14 @@
 /**
  * The gateway Worker: the script uploaded from the one build (scripts/lib/build.ts), its single
- * cron trigger with every manifest schedule, and where it is reachable (workers.dev, a custom
+ * cron trigger with the manifest's two trigger schedules (jobs are dispatched on scheduledTime), and
+ * where it is reachable (workers.dev, a custom
  * domain or a zone route).
  */
 import path from "node:path";
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
-import type { WorkerBundle } from "../scripts/lib/build";
+import { REPO_ROOT, type WorkerBundle } from "../scripts/lib/build";
 import { manifest } from "../worker/src/manifest";
-import { cronSchedules } from "./bindings";
 import { resourceName, scriptName } from "./names";
 import type { DomainSettings } from "./settings";
 
@@ -22,6 +22,17 @@ export interface GatewayWorkerArgs {
   /** Resources the script waits for, e.g. the D1 migrations, so new code meets the new schema. */
   runAfter?: pulumi.Resource[];
 }
+
+/**
+ * Workers Logs on, traces off, with every optional field the API fills in stated (sampling rates
+ * default to 1, log destinations to []): left unset, a refresh would plan them back to null.
+ */
+export const OBSERVABILITY = {
+  enabled: true,
+  headSamplingRate: 1,
+  logs: { enabled: true, invocationLogs: true, headSamplingRate: 1, persist: true, destinations: [] },
+  traces: { enabled: false, headSamplingRate: 1, persist: true, destinations: [] },
+} satisfies cloudflare.types.input.WorkersScriptObservability;
 
 /** The Worker's public base URL, without a trailing slash. */
 export function workerUrl(stack: string, domain: DomainSettings): string {
@@ -53,22 +64,23 @@ export class GatewayWorker extends pulumi.ComponentResource {
       {
         accountId,
         scriptName: scriptName(stack),
-        // Relative to the project directory, where Pulumi runs the program and the provider, so the
-        // state does not change with the machine that deploys.
-        contentFile: path.relative(process.cwd(), bundle.file),
+        // Relative to the project directory (where Pulumi.yaml is and the CLI starts the provider),
+        // not to the program's working directory (the CLI runs the program in infra/), so the state
+        // does not change with the machine that deploys.
+        contentFile: path.relative(REPO_ROOT, bundle.file),
         contentSha256: bundle.sha256,
         mainModule: bundle.mainModule,
         compatibilityDate: manifest.compatibilityDate,
         compatibilityFlags: [...manifest.compatibilityFlags],
         bindings: args.bindings,
-        observability: { enabled: true, logs: { enabled: true, invocationLogs: true } },
+        observability: OBSERVABILITY,
       },
       { parent: this, dependsOn: args.runAfter ?? [] },
     );
     const target = { accountId, scriptName: this.script.scriptName };
     this.cron = new cloudflare.WorkersCronTrigger(
       resourceName(stack, "crons"),
-      { ...target, schedules: cronSchedules().map((cron) => ({ cron })) },
+      { ...target, schedules: manifest.cronTriggers.map((cron) => ({ cron })) },
       { parent: this },
     );
     this.workersDev = new cloudflare.WorkersScriptSubdomain(
