@@ -5,7 +5,7 @@
  * manifest) and tests/infra/config.test.ts proves the two agree.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { VarName } from "../worker/src/manifest";
+import { manifest, type VarName } from "../worker/src/manifest";
 import { ConfigReader } from "./config-reader";
 import {
   type ConsumerSettings,
@@ -34,6 +34,11 @@ export interface StackSettings {
   domain: DomainSettings;
   protectData: boolean;
 }
+
+/** Seconds the dead-letter consumer keeps retrying a dead letter D1 cannot take (manifest). */
+const DLQ = manifest.queues.deadLetters.consumer;
+export const DEAD_LETTER_BUDGET_SECONDS =
+  (DLQ.maxRetries + 1) * (DLQ.retryDelaySeconds + DLQ.maxWaitTimeMs / 1000);
 
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
@@ -150,6 +155,12 @@ export function readStackSettings(stack: string = pulumi.getStack()): StackSetti
       "archiveRetentionDays",
       "must be longer than hotDays, or archives expire before they are used",
       "365",
+    );
+  if (settings.queueRetentionSeconds < DEAD_LETTER_BUDGET_SECONDS)
+    r.fail(
+      "queueRetentionSeconds",
+      `must be at least ${DEAD_LETTER_BUDGET_SECONDS} (the dead-letter consumer's retry budget), or dead letters could expire before they are stored`,
+      "86400",
     );
   if (r.problems.length > 0)
     throw new pulumi.RunError(

@@ -251,6 +251,12 @@ describe("validation", () => {
       "from 60 to 1209600",
       "pulumi config set queueRetentionSeconds",
     ],
+    [
+      "pathmeter:queueRetentionSeconds",
+      "3600",
+      "dead letters could expire before they are stored",
+      "pulumi config set queueRetentionSeconds 86400",
+    ],
   ])("refuses %s = %s", async (key, value, why, command) => {
     configure({ ...(await devConfig()), [key]: value, "pathmeter:zoneId": "" });
     const message = failureOf(() => readStackSettings("dev"));

@@ -37,11 +37,17 @@ export const manifest = {
     },
     deadLetters: {
       name: "events-dlq",
+      /**
+       * The dead-letter queue has no dead-letter queue of its own: a message it gives up on is gone.
+       * So it never gives up while the message is still retained: 100 deliveries (the Queues maximum)
+       * 840 s apart span 23 h 20 min, inside the Free plan's 1-day retention, so D1 may be down for
+       * most of a day without a dead letter being lost (the backlog shows in the queue's metrics).
+       */
       consumer: {
         maxBatchSize: 100,
         maxWaitTimeMs: 5_000,
-        maxRetries: 10,
-        retryDelaySeconds: 60,
+        maxRetries: 100,
+        retryDelaySeconds: 840,
         maxConcurrency: 1,
       },
     },
