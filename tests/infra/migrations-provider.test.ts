@@ -10,8 +10,9 @@ import {
   type D1MigrationsOutputs,
   d1MigrationsProvider as provider,
 } from "../../infra/migrations-provider";
-import { type MigrationFile, sha256 } from "../../scripts/lib/migrations";
+import type { MigrationFile } from "../../scripts/lib/migrations";
 import { type LocalD1Api, startLocalD1Api } from "./d1-http-server";
+import { migrationFile, migrationInputs } from "./migration-fixtures";
 
 const DBS = ["fresh", "pending", "edited", "failing", "token"].map(
   (n) => `00000000-0000-4000-8000-${n.padStart(12, "0")}`,
@@ -26,16 +27,9 @@ afterAll(async () => {
   await api?.close();
 });
 
-const file = (name: string, sql: string): MigrationFile => ({ name, sql, sha256: sha256(sql) });
-
-const inputsFor = (databaseId: string, files: readonly MigrationFile[]): D1MigrationsInputs => ({
-  accountId: api.accountId,
-  databaseId,
-  apiToken: api.apiToken,
-  apiBaseUrl: api.baseUrl,
-  migrations: Object.fromEntries(files.map((f) => [f.name, f.sha256])),
-  sql: Object.fromEntries(files.map((f) => [f.name, f.sql])),
-});
+const file = migrationFile;
+const inputsFor = (databaseId: string, files: readonly MigrationFile[]): D1MigrationsInputs =>
+  migrationInputs(api, databaseId, files);
 
 async function rows<T>(databaseId: string, sql: string): Promise<T[]> {
   const db = await api.database(databaseId);

@@ -15,8 +15,9 @@ import { destructiveWarning, warnDestructivePending } from "../../infra/migratio
 import { type D1MigrationsInputs, d1MigrationsProvider as provider } from "../../infra/migrations-provider";
 import { REPO_ROOT } from "../../scripts/lib/build";
 import { destructiveStatements } from "../../scripts/lib/migration-safety";
-import { type MigrationFile, readMigrationFiles, sha256 } from "../../scripts/lib/migrations";
+import { type MigrationFile, readMigrationFiles } from "../../scripts/lib/migrations";
 import { type LocalD1Api, startLocalD1Api } from "./d1-http-server";
+import { migrationFile, migrationInputs } from "./migration-fixtures";
 
 const DBS = ["order", "lost", "warn"].map((n) => `00000000-0000-4000-8000-${n.padStart(12, "0")}`);
 const [ORDER, LOST, WARN] = DBS as [string, string, string];
@@ -32,15 +33,9 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-const file = (name: string, sql: string): MigrationFile => ({ name, sql, sha256: sha256(sql) });
-const inputsFor = (databaseId: string, files: readonly MigrationFile[]): D1MigrationsInputs => ({
-  accountId: api.accountId,
-  databaseId,
-  apiToken: api.apiToken,
-  apiBaseUrl: api.baseUrl,
-  migrations: Object.fromEntries(files.map((f) => [f.name, f.sha256])),
-  sql: Object.fromEntries(files.map((f) => [f.name, f.sql])),
-});
+const file = migrationFile;
+const inputsFor = (databaseId: string, files: readonly MigrationFile[]): D1MigrationsInputs =>
+  migrationInputs(api, databaseId, files);
 const query = async <T>(id: string, sql: string) =>
   (await (await api.database(id)).prepare(sql).all()).results as T[];
 const ledgerNames = async (id: string) =>
