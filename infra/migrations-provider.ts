@@ -10,6 +10,7 @@
  * - check: the inputs are consistent (each file's sha256 matches its SQL).
  * - diff (also during `pulumi preview`): reads the live ledger, read-only, and plans against it:
  *   pending files mean an update, and an applied file whose content changed fails the preview.
+ *   A token that may not read D1 (401/403) falls back to comparing the files in the inputs.
  * - create / update: applies every pending file in file-name order, each in one transaction with
  *   its ledger rows (one D1 batch request: all or nothing, so a retry after any failure — even a
  *   lost response after the commit — neither re-runs a file nor finds it half applied).
@@ -103,6 +104,13 @@ const sorted = (m: Record<string, string> | undefined) =>
 const sameFiles = (a: Record<string, string> | undefined, b: Record<string, string>): boolean =>
   sorted(a) === sorted(b);
 
+/** True for the D1 HTTP API's "not allowed" answers (401, 403). */
+const isForbidden = (error: unknown): boolean =>
+  typeof error === "object" &&
+  error !== null &&
+  "status" in error &&
+  (error.status === 401 || error.status === 403);
+
 /** The provider object Pulumi serializes into the state; see the module header for each method. */
 export const d1MigrationsProvider = {
   async check(
@@ -127,9 +135,19 @@ export const d1MigrationsProvider = {
     if (olds.accountId !== news.accountId || olds.databaseId !== news.databaseId)
       return { changes: true, replaces: ["accountId", "databaseId"], deleteBeforeReplace: false };
     if ([news.databaseId, news.apiToken, news.apiBaseUrl].includes(UNKNOWN)) return { changes: true };
+    const filesChanged = !sameFiles(olds.migrations, news.migrations);
+    let ledger: Awaited<ReturnType<typeof readLedger>>;
+    try {
+      ledger = await readLedger(executorFor(news));
+    } catch (error) {
+      // A token that may not query D1 (a read-only preview token, if D1 refuses it): fall back to
+      // the inputs, so a new file still shows as a change; `pulumi up` reads the ledger for real.
+      if (isForbidden(error)) return { changes: filesChanged };
+      throw error;
+    }
     // Throws MigrationError (changed_after_apply, missing_file): the preview fails with its message.
-    const plan = planMigrations(filesOf(news), await readLedger(executorFor(news)));
-    return { changes: plan.pending.length > 0 || !sameFiles(olds.migrations, news.migrations) };
+    const plan = planMigrations(filesOf(news), ledger);
+    return { changes: plan.pending.length > 0 || filesChanged };
   },
 
   async create(inputs: D1MigrationsInputs): Promise<pulumi.dynamic.CreateResult<D1MigrationsOutputs>> {

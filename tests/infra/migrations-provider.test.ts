@@ -207,6 +207,20 @@ describe("inputs and credentials", () => {
     expect(sent).toEqual([]);
   });
 
+  it("falls back to the inputs in a preview whose token may not read D1, and still fails other errors", async () => {
+    const one = file("0001_a.sql", "CREATE TABLE a (x);");
+    const olds = { ...inputsFor(TOKEN, []), applied: [], ran: [] };
+    const readOnly = { ...inputsFor(TOKEN, [one]), apiToken: "read-only-elsewhere" };
+    expect(await provider.diff("id", olds, readOnly)).toEqual({ changes: true });
+    expect(await provider.diff("id", { ...olds, migrations: readOnly.migrations }, readOnly)).toEqual({
+      changes: false,
+    });
+    const missing = { ...readOnly, apiToken: api.apiToken, databaseId: "missing" };
+    await expect(provider.diff("id", { ...olds, databaseId: "missing" }, missing)).rejects.toThrow(
+      /could not be found/,
+    );
+  });
+
   it("never drops anything on delete", async () => {
     const before = await tables(FRESH);
     await provider.delete();
