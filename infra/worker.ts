@@ -7,7 +7,7 @@
 import path from "node:path";
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
-import { REPO_ROOT, type WorkerBundle } from "../scripts/lib/build";
+import type { WorkerBundle } from "../scripts/lib/build";
 import { manifest } from "../worker/src/manifest";
 import { resourceName, scriptName } from "./names";
 import type { DomainSettings } from "./settings";
@@ -64,10 +64,10 @@ export class GatewayWorker extends pulumi.ComponentResource {
       {
         accountId,
         scriptName: scriptName(stack),
-        // Relative to the project directory (where Pulumi.yaml is and the CLI starts the provider),
-        // not to the program's working directory (the CLI runs the program in infra/), so the state
-        // does not change with the machine that deploys.
-        contentFile: path.relative(REPO_ROOT, bundle.file),
+        // Relative to the working directory, so the state does not change with the machine that
+        // deploys. The CLI gives the program and the providers the same one, `main`'s folder
+        // (infra/; pulumi's getPwdMain), so the provider resolves it to the same file.
+        contentFile: path.relative(process.cwd(), bundle.file),
         contentSha256: bundle.sha256,
         mainModule: bundle.mainModule,
         compatibilityDate: manifest.compatibilityDate,

@@ -203,7 +203,8 @@ describe.each(STACKS)("stack %s", (stack) => {
     const script = only(report(), T.script);
     expect(script.inputs).toMatchObject({
       scriptName: name("gateway"),
-      contentFile: `dist/pulumi/${stack}/${manifest.mainModule}`,
+      // Relative to infra/, the working directory the CLI gives the program and the provider.
+      contentFile: `../dist/pulumi/${stack}/${manifest.mainModule}`,
       mainModule: manifest.mainModule,
       compatibilityDate: manifest.compatibilityDate,
       compatibilityFlags: [...manifest.compatibilityFlags],
@@ -216,7 +217,7 @@ describe.each(STACKS)("stack %s", (stack) => {
 
   it("uploads byte for byte the bundle that the local stack and the e2e tests run", async () => {
     const script = only(report(), T.script);
-    const uploaded = await readFile(path.join(REPO_ROOT, String(script.inputs.contentFile)));
+    const uploaded = await readFile(path.join(REPO_ROOT, "infra", String(script.inputs.contentFile)));
     // scripts/local-stack.ts (npm start, tests/e2e) runs buildWorker() into a directory of its own.
     const dir = await mkdtemp(path.join(tmpdir(), "pathmeter-local-bundle-"));
     try {
