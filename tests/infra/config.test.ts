@@ -147,6 +147,12 @@ describe("Pulumi.dev.yaml and Pulumi.prod.yaml", () => {
     },
   );
 
+  it("keeps dev within the Free plan's 1-day queue retention, and the default too", async () => {
+    const dev = await rawStackFile("dev");
+    expect(dev["pathmeter:queueRetentionSeconds"]).toBeLessThanOrEqual(86_400);
+    expect((await project()).config.queueRetentionSeconds?.default).toBeLessThanOrEqual(86_400);
+  });
+
   it("makes prod the durable one: protected data, longer retention, more consumer concurrency", async () => {
     const [dev, prod] = await Promise.all([rawStackFile("dev"), rawStackFile("prod")]);
     expect(dev["pathmeter:protectData"]).toBe(false);

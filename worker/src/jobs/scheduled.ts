@@ -26,6 +26,10 @@ export async function runDueJobs(env: Env, scheduledTime: number): Promise<JobRe
   return reports;
 }
 
+/**
+ * The Worker's `scheduled` export: an invocation of one of the manifest's cron triggers runs every
+ * job due at its `scheduledTime`; any other cron (left over from an older deployment) is ignored.
+ */
 export async function scheduled(
   controller: ScheduledController,
   env: Env,
