@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { d1HttpExecutor } from "../scripts/lib/d1-http";
 import { destructiveFiles } from "../scripts/lib/migration-safety";
 import type { MigrationFile } from "../scripts/lib/migrations";
+import { errorMessage } from "../worker/src/shared/errors";
 import { readLedger } from "./migrations-provider";
 
 export interface DestructiveCheckArgs {
@@ -42,9 +43,8 @@ export function warnDestructivePending(args: DestructiveCheckArgs): pulumi.Outpu
       const applied = new Set((await readLedger(db)).map((row) => row.name));
       pending = pending.filter((name) => !applied.has(name));
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
       await pulumi.log.warn(
-        `could not read the migrations ledger (${reason}); listing every destructive file`,
+        `could not read the migrations ledger (${errorMessage(error)}); listing every destructive file`,
       );
     }
     for (const name of pending) await pulumi.log.warn(destructiveWarning(name, found[name] ?? []));

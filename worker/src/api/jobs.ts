@@ -6,11 +6,11 @@
  */
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
-import { JOB_NAMES } from "../jobs/dispatch";
-import { isJobName } from "../jobs/registry";
+import { isJobName, JOBS } from "../jobs/registry";
 import { runJob } from "../jobs/run-job";
 import { runDueJobs } from "../jobs/scheduled";
-import { ApiError } from "./errors";
+import { ApiError } from "../shared/api-error";
+import { errorMessage } from "../shared/errors";
 import { parseInstant } from "./range";
 
 export const jobsRoutes = new Hono<AppEnv>();
@@ -21,8 +21,7 @@ const nowOf = (raw: string | undefined): number =>
 
 /** A failure is recorded in job_runs (health shows it); the caller gets its message. */
 function jobFailed(what: string, error: unknown): ApiError {
-  const message = error instanceof Error ? error.message : String(error);
-  return new ApiError(500, "internal", `${what} failed: ${message}`);
+  return new ApiError(500, "internal", `${what} failed: ${errorMessage(error)}`);
 }
 
 jobsRoutes.post("/", async function runDueJobsNow(c) {
@@ -40,7 +39,7 @@ jobsRoutes.post("/:job", async function runJobNow(c) {
     throw new ApiError(
       400,
       "invalid_parameter",
-      `unknown job "${name}"; expected one of ${JOB_NAMES.join(", ")}`,
+      `unknown job "${name}"; expected one of ${Object.keys(JOBS).join(", ")}`,
     );
   const now = nowOf(c.req.query("now"));
   try {
