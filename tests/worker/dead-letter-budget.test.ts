@@ -7,14 +7,7 @@
 import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { manifest } from "../../worker/src/manifest";
-import {
-  allAcked,
-  allRetried,
-  DEAD_LETTER_QUEUE,
-  deliver,
-  type QueueMessage,
-  resetPipeline,
-} from "./consumer-fixtures";
+import { allAcked, allRetried, DEAD_LETTER_QUEUE, deliver, type QueueMessage, resetStorage } from "./harness";
 
 const { maxRetries, retryDelaySeconds, maxWaitTimeMs } = manifest.queues.deadLetters.consumer;
 const FREE_PLAN_RETENTION_SECONDS = 86_400;
@@ -31,7 +24,7 @@ describe("dead-letter retry budget", () => {
   });
 
   it("retries, never acks, a dead letter it cannot store, up to its last delivery, then keeps it", async () => {
-    await resetPipeline(env.DB);
+    await resetStorage();
     const letters = (attempts: number): QueueMessage[] => [
       { id: `budget-${attempts}`, body: { note: "a dead event" }, attempts },
     ];

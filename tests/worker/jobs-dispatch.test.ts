@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { JOBS } from "../../worker/src/jobs/registry";
-import { api, lastRun, runCron } from "./jobs-fixtures";
+import { api, lastRun, runCron } from "./harness";
 
 const SUNDAY_0500 = "2026-11-29T05:00:00.000Z";
 
