@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { buildWorker, REPO_ROOT, type WorkerBundle } from "../scripts/lib/build";
 import type { MigrationFile } from "../scripts/lib/migrations";
 import { manifest } from "../worker/src/manifest";
-import { workerBindings } from "./bindings";
+import { cronSchedules, workerBindings } from "./bindings";
 import { readStackSettings, type StackSettings } from "./config";
 import { QueueConsumers } from "./consumers";
 import { D1Migrations, readRepoMigrations } from "./migrations";
@@ -60,10 +60,10 @@ function createWorker(
   const { stack, accountId } = settings;
   const bindings = workerBindings(
     {
-      d1DatabaseId: stores.database.uuid,
-      kvNamespaceId: stores.snapshots.id,
-      archiveBucketName: stores.archive.name,
-      eventsQueueName: queues.events.queueName,
+      DB: stores.database.uuid,
+      SNAPSHOTS: stores.snapshots.id,
+      ARCHIVE: stores.archive.name,
+      EVENTS_QUEUE: queues.events.queueName,
       deadLetterQueueName: queues.deadLetters.queueName,
     },
     settings.vars,
@@ -110,7 +110,7 @@ function stackOutputs(
     queueName: queues.events.queueName,
     deadLetterQueueName: queues.deadLetters.queueName,
     /** The cron triggers deployed; each invocation runs the jobs due at its time. */
-    cronSchedules: [...manifest.cronTriggers],
+    cronSchedules: cronSchedules(),
     /** `pulumi stack output adminToken --show-secrets` */
     adminToken: pulumi.secret(secrets.adminToken),
   };

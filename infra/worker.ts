@@ -9,6 +9,7 @@ import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
 import type { WorkerBundle } from "../scripts/lib/build";
 import { manifest } from "../worker/src/manifest";
+import { cronSchedules } from "./bindings";
 import { resourceName, scriptName } from "./names";
 import type { DomainSettings } from "./settings";
 
@@ -80,7 +81,7 @@ export class GatewayWorker extends pulumi.ComponentResource {
     const target = { accountId, scriptName: this.script.scriptName };
     this.cron = new cloudflare.WorkersCronTrigger(
       resourceName(stack, "crons"),
-      { ...target, schedules: manifest.cronTriggers.map((cron) => ({ cron })) },
+      { ...target, schedules: cronSchedules().map((cron) => ({ cron })) },
       { parent: this },
     );
     this.workersDev = new cloudflare.WorkersScriptSubdomain(
