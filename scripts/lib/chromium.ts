@@ -3,14 +3,39 @@
  * playwright-core, which downloads no browser of its own. Used by the browser tests and the
  * live-update benchmark.
  */
+import { accessSync, constants } from "node:fs";
 import { type Browser, chromium, type Page } from "playwright-core";
 
-/** The Chromium binary; `CHROMIUM_PATH` points at another one. */
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+/**
+ * Where a Chromium may be: `CHROMIUM_PATH` first, then Debian's package (what .ci/run installs),
+ * then the names other distributions and hosted CI runners (Google Chrome) use.
+ */
+const CANDIDATES = [
+  process.env.CHROMIUM_PATH,
+  "/usr/bin/chromium",
+  "/usr/bin/chromium-browser",
+  "/usr/bin/google-chrome",
+];
+
+/** The first candidate that is an executable file. */
+export function chromiumPath(): string {
+  for (const candidate of CANDIDATES) {
+    if (!candidate) continue;
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not this one
+    }
+  }
+  throw new Error(
+    "no Chromium found: `apt-get install chromium` (Debian), or set CHROMIUM_PATH to a Chromium or Chrome binary",
+  );
+}
 
 export async function launchChromium(): Promise<Browser> {
   return chromium.launch({
-    executablePath: CHROMIUM_PATH,
+    executablePath: chromiumPath(),
     // As root on CI machines Chromium refuses its sandbox; the pages loaded are our own.
     args: ["--no-sandbox", "--disable-dev-shm-usage"],
   });
