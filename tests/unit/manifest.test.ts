@@ -9,8 +9,8 @@
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { miniflareBindings } from "../../scripts/lib/miniflare-options";
 import type { Env } from "../../worker/src/env";
-import type { TrafficEvent } from "../../worker/src/event";
 import { jobForCron, type Manifest, manifest } from "../../worker/src/manifest";
+import type { EventsQueueBody } from "../../worker/src/shared/pack";
 import { TEST_SECRETS } from "../secrets";
 
 type Kind = "d1" | "kv" | "r2" | "queue" | "var" | "secret";
@@ -51,7 +51,7 @@ describe("manifest ⇄ Env type", () => {
     expectTypeOf<Env[Manifest["d1"]["binding"]]>().toEqualTypeOf<D1Database>();
     expectTypeOf<Env[Manifest["kv"]["binding"]]>().toEqualTypeOf<KVNamespace>();
     expectTypeOf<Env[Manifest["r2"]["binding"]]>().toEqualTypeOf<R2Bucket>();
-    expectTypeOf<Env[QueueBindingName]>().toEqualTypeOf<Queue<TrafficEvent>>();
+    expectTypeOf<Env[QueueBindingName]>().toEqualTypeOf<Queue<EventsQueueBody>>();
     expectTypeOf<Pick<Env, VarOrSecretName>>().toEqualTypeOf<Readonly<Record<VarOrSecretName, string>>>();
     // The runtime walk below sees the same names as the type-level one.
     expect([...manifestBindings().keys()].sort()).toEqual(

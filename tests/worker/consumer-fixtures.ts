@@ -14,8 +14,12 @@ import { manifest } from "../../worker/src/manifest";
 export const HOUR_MS = 3_600_000;
 export const EVENTS_QUEUE = manifest.queues.events.name;
 export const DEAD_LETTER_QUEUE = manifest.queues.deadLetters.name;
-/** Events start here by default: 21:00 UTC, so a few hours span two UTC days. */
-export const DEFAULT_START_MS = Date.UTC(2026, 10, 20, 21);
+/**
+ * Events start here by default: 21:00 UTC two days ago, so a few hours span two UTC days and
+ * stay inside the acceptance window (MAX_EVENT_AGE_DAYS) that the consumer enforces.
+ */
+export const DEFAULT_START_MS =
+  Math.floor(Date.now() / (24 * HOUR_MS)) * 24 * HOUR_MS - 2 * 24 * HOUR_MS + 21 * HOUR_MS;
 
 export { random };
 

@@ -13,6 +13,7 @@ import {
 import { vi } from "vitest";
 import type { TrafficEvent } from "../../worker/src/event";
 import worker from "../../worker/src/index";
+import { unpack } from "../../worker/src/shared/pack";
 import { TEST_SECRETS } from "../secrets";
 
 export type TestEnv = typeof env;
@@ -32,15 +33,19 @@ export async function callWorker(
   return { response, body };
 }
 
-/** Call-through spies on the events queue: `events()` lists every message body sent so far. */
+/**
+ * Call-through spies on the events queue: `bodies()` lists every message body sent so far,
+ * `events()` the events they carry (packed messages unpacked).
+ */
 export function captureQueue(testEnv: TestEnv = env) {
   const sendBatch = vi.spyOn(testEnv.EVENTS_QUEUE, "sendBatch");
   const send = vi.spyOn(testEnv.EVENTS_QUEUE, "send");
-  const events = (): TrafficEvent[] => [
+  const bodies = (): unknown[] => [
     ...sendBatch.mock.calls.flatMap(([messages]) => [...messages].map((m) => m.body)),
     ...send.mock.calls.map(([body]) => body),
   ];
-  return { sendBatch, send, events };
+  const events = (): TrafficEvent[] => bodies().flatMap((body) => unpack(body) as TrafficEvent[]);
+  return { sendBatch, send, bodies, events };
 }
 
 /** Delivers message bodies to the Worker's real queue handler, as the events queue would. */

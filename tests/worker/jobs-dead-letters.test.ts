@@ -8,12 +8,16 @@ import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { TrafficEvent } from "../../worker/src/event";
 import worker from "../../worker/src/index";
 import { manifest } from "../../worker/src/manifest";
+import { unpack } from "../../worker/src/shared/pack";
 import { api, HOUR, load, traffic } from "./jobs-fixtures";
+
+/** Yesterday 00:00 UTC: dead letters replayed now must be inside the acceptance window. */
+const YESTERDAY = Math.floor(Date.now() / (24 * HOUR)) * 24 * HOUR - 24 * HOUR;
 
 const events = traffic({
   prefix: "dl",
   count: 4,
-  startMs: Date.UTC(2026, 10, 20, 9),
+  startMs: YESTERDAY + 9 * HOUR,
   spanMs: HOUR,
   clients: 4,
 });
@@ -32,7 +36,7 @@ async function replay(body?: unknown): Promise<{ response: Response; sent: Traff
   const queue = env.EVENTS_QUEUE;
   const sendBatch = queue.sendBatch.bind(queue);
   vi.spyOn(queue, "sendBatch").mockImplementation(async (messages, options) => {
-    for (const m of messages) sent.push(m.body);
+    for (const m of messages) sent.push(...(unpack(m.body) as TrafficEvent[]));
     return sendBatch(messages, options);
   });
   const init = body === undefined ? { method: "POST" } : { method: "POST", body: JSON.stringify(body) };
@@ -134,7 +138,7 @@ describe("dead letters", () => {
     const late = traffic({
       prefix: "dl2",
       count: 2,
-      startMs: Date.UTC(2026, 10, 20, 11),
+      startMs: YESTERDAY + 11 * HOUR,
       spanMs: HOUR,
       clients: 2,
     });

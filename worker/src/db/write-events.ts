@@ -9,8 +9,11 @@
  *   inserted (seq is AUTOINCREMENT and D1 has one writer), and applied as commutative upserts
  *   (`n = n + excluded.n`, min/max), never read-modify-write in JS.
  *
- * The whole batch of events travels as one JSON parameter through `json_each`, which keeps every
- * statement far below D1's 100-bound-parameter limit whatever the batch size.
+ * Events travel as JSON parameters read by `json_each`: two bound parameters per statement
+ * whatever the batch size (D1 allows 100). One delivery of packed messages holds thousands of
+ * events, so the insert is repeated per chunk of ≤ MAX_CHUNK_BYTES of JSON (D1 caps a statement
+ * at 100 KB); the aggregates then run ONCE over every row the transaction inserted, so their
+ * upserts are amortised over the whole delivery, which still commits all or nothing.
  */
 import type { TrafficEvent } from "../event";
 import { bucketOf } from "../sketches/latency";
@@ -87,8 +90,33 @@ const SQL = {
   unmark: "DELETE FROM write_attempts WHERE attempt = ?1",
 } as const;
 
+/** JSON bytes per insert statement's parameter: D1 allows 100 KB per statement. */
+export const MAX_CHUNK_BYTES = 90_000;
+
+const encoder = new TextEncoder();
+
 /** The row shape `json_each` reads: a TrafficEvent plus its precomputed latency bucket. */
 const toRow = (e: TrafficEvent) => ({ ...e, bucket: bucketOf(e.durationMs) });
+
+/** JSON arrays of rows, each ≤ MAX_CHUNK_BYTES (a single oversized row travels alone). */
+export function rowChunks(events: readonly TrafficEvent[]): string[] {
+  const chunks: string[] = [];
+  let parts: string[] = [];
+  let bytes = 2;
+  for (const event of events) {
+    const json = JSON.stringify(toRow(event));
+    const size = encoder.encode(json).byteLength;
+    if (parts.length > 0 && bytes + 1 + size > MAX_CHUNK_BYTES) {
+      chunks.push(`[${parts.join(",")}]`);
+      parts = [];
+      bytes = 2;
+    }
+    parts.push(json);
+    bytes += size + 1;
+  }
+  if (parts.length > 0) chunks.push(`[${parts.join(",")}]`);
+  return chunks;
+}
 
 /**
  * Statements that store `events` exactly once and fold the newly stored ones into every
@@ -103,10 +131,9 @@ export function eventWriteStatements(
 ): D1PreparedStatement[] {
   if (events.length === 0) return [];
   const attempt = options.attempt ?? crypto.randomUUID();
-  const rows = JSON.stringify(events.map(toRow));
   return [
     db.prepare(SQL.mark).bind(attempt),
-    db.prepare(SQL.insert).bind(attempt, rows),
+    ...rowChunks(events).map((rows) => db.prepare(SQL.insert).bind(attempt, rows)),
     db.prepare(SQL.admitPaths).bind(attempt, options.maxPathsPerDay),
     db.prepare(SQL.capPaths).bind(attempt),
     db.prepare(SQL.hourly).bind(attempt),
@@ -124,6 +151,7 @@ export async function writeEvents(
   events: readonly TrafficEvent[],
   options: WriteOptions,
 ): Promise<void> {
+  // One transaction, however many events: the statements split them within D1's limits.
   const statements = eventWriteStatements(db, events, options);
   if (statements.length > 0) await db.batch(statements);
 }

@@ -3,7 +3,8 @@
  * measured around `await next()` (time to response headers); everything else — hashing the
  * client, deriving the id, normalising the path, waiting for the body size, delivering — runs
  * after the response inside `waitUntil`, so the client never waits for analytics and never sees
- * them fail (a failure is logged with its message only).
+ * them fail (a failure is logged with its message only). Events of concurrent requests are
+ * coalesced into one packed queue send (coalesce.ts).
  */
 import type { Context, Env as HonoEnv, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app-env";
@@ -12,9 +13,10 @@ import type { Env } from "../env";
 import { validateTrafficEvent } from "../event";
 import { measureBody } from "./body-bytes";
 import { clientIpOf, hashClientIp } from "./client-hash";
+import { type CoalesceOptions, coalescerFor, DEFAULT_COALESCE } from "./coalesce";
 import { eventId, requestIdOf } from "./event-id";
 import { normaliserFor } from "./normalise";
-import { deliverEvents, type EventSink, sinkOf } from "./send-events";
+import { type EventSink, sinkOf } from "./send-events";
 
 /** What recording needs from a request's environment. */
 export interface RecorderSetup {
@@ -32,6 +34,11 @@ export interface PathStatsOptions<E extends HonoEnv = AppEnv> {
    * @default this Worker's bindings: CLIENT_IP_SALT, ROUTES, EVENTS_QUEUE, DB, MAX_PATHS_PER_DAY
    */
   setup?: (c: Context<E>) => RecorderSetup;
+  /**
+   * How the events of concurrent requests are sent together (see coalesce.ts).
+   * @default { maxEvents: 250, maxDelayMs: 50 }
+   */
+  coalesce?: CoalesceOptions;
 }
 
 const isPathmeterEnv = (env: unknown): env is Env =>
@@ -78,6 +85,7 @@ async function record(
   facts: RequestFacts,
   outcome: { status: number; durationMs: number; bytes: Promise<number | null> },
   setup: RecorderSetup,
+  coalesce: CoalesceOptions,
 ): Promise<void> {
   const clientHash = await hashClientIp(setup.salt, facts.clientIp);
   const candidate = {
@@ -97,7 +105,7 @@ async function record(
   // e.g. a WebDAV method outside HTTP_METHODS: said out loud, never sent half-valid.
   if (!checked.ok)
     throw new Error(`event not recorded (${checked.rejection.code}): ${checked.rejection.message}`);
-  await deliverEvents(setup.sink, [checked.value]);
+  await coalescerFor(setup.sink, coalesce).add(checked.value);
 }
 
 const logFailure = (error: unknown) =>
@@ -118,7 +126,7 @@ const logFailure = (error: unknown) =>
  * app.use("/api/*", pathStats());
  *
  * // An app with its own binding names (name its env type: `c` cannot infer it):
- * type MyEnv = { Bindings: { IP_SALT: string; ANALYTICS_Q: Queue<TrafficEvent>; ANALYTICS_DB: D1Database } };
+ * type MyEnv = { Bindings: { IP_SALT: string; ANALYTICS_Q: Queue<EventPack>; ANALYTICS_DB: D1Database } };
  * const api = new Hono<MyEnv>();
  * api.use("*", pathStats<MyEnv>({
  *   setup: (c) => ({
@@ -149,7 +157,7 @@ export const pathStats = <E extends HonoEnv = AppEnv>(
     const status = c.res.status;
     const work = (async () => {
       const setup = options.setup ? options.setup(c) : pathmeterSetup(c.env);
-      await record(facts, { status, durationMs, bytes }, setup);
+      await record(facts, { status, durationMs, bytes }, setup, options.coalesce ?? DEFAULT_COALESCE);
     })().catch(logFailure);
     try {
       c.executionCtx.waitUntil(work);
