@@ -138,7 +138,7 @@ export const allRetried = (messages: readonly QueueMessage[], delaySeconds: numb
 const DATA_TABLES: Record<string, string> = {
   traffic_events: "seq",
   path_stats_hourly: "hour, path, method",
-  path_latency_hourly: "hour, path, method, bucket",
+  path_latency_open: "hour, path, method",
   daily_paths: "day, path",
   rollup_pending: "hour",
   write_attempts: "attempt",

@@ -126,7 +126,10 @@ describe("events consumer, packed messages", () => {
     expect(await queueRejections()).toEqual({ too_old: 1 });
   });
 
-  it("rolls back a failure at EVERY statement of a multi-chunk delivery; the redelivery counts once", async () => {
+  // Two deliveries of 750 events per statement position: more work than the default 5 s allow.
+  it("rolls back a failure at EVERY statement of a multi-chunk delivery; the redelivery counts once", {
+    timeout: 60_000,
+  }, async () => {
     const base = generateEvents({ prefix: "base", count: 500, seed: 37 });
     await deliver(EVENTS_QUEUE, packed(base, "base"));
     const delivered = [...base];

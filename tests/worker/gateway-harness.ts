@@ -144,7 +144,7 @@ export async function clearPipeline(testEnv: TestEnv = env): Promise<void> {
     [
       "traffic_events",
       "path_stats_hourly",
-      "path_latency_hourly",
+      "path_latency_open",
       "daily_paths",
       "rollup_pending",
       "pipeline_counters",

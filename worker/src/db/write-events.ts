@@ -75,10 +75,19 @@ const SQL = {
       duration_min_ms = min(duration_min_ms, excluded.duration_min_ms),
       duration_max_ms = max(duration_max_ms, excluded.duration_max_ms),
       bytes = bytes + excluded.bytes`,
-  latency: `INSERT INTO path_latency_hourly (hour, path, method, bucket, count)
-    SELECT ${HOUR}, path, method, latency_bucket, count(*)
-    FROM traffic_events WHERE ${MINE} GROUP BY 1, 2, 3, 4
-    ON CONFLICT (hour, path, method, bucket) DO UPDATE SET count = count + excluded.count`,
+  // One row per (hour, path, method): the bucket counts as a JSON object, added key by key.
+  latency: `INSERT INTO path_latency_open (hour, path, method, buckets, total)
+    SELECT hour, path, method, json_group_object(bucket, n), sum(n) FROM (
+      SELECT ${HOUR} AS hour, path, method, latency_bucket AS bucket, count(*) AS n
+      FROM traffic_events WHERE ${MINE} GROUP BY 1, 2, 3, 4)
+    GROUP BY hour, path, method
+    ON CONFLICT (hour, path, method) DO UPDATE SET
+      buckets = (SELECT json_group_object(key, n) FROM (
+        SELECT key, sum(value) AS n FROM (
+          SELECT key, value FROM json_each(path_latency_open.buckets)
+          UNION ALL SELECT key, value FROM json_each(excluded.buckets))
+        GROUP BY key)),
+      total = total + excluded.total`,
   pending: `INSERT INTO rollup_pending (hour)
     SELECT DISTINCT ${HOUR} FROM traffic_events WHERE ${MINE}
     ON CONFLICT DO NOTHING`,

@@ -1,9 +1,10 @@
 /**
  * Rollup of one closed hour. From the detail rows: a HyperLogLog of client hashes per
- * (path, method) and for all paths. From path_latency_hourly: the hour's bucket rows, moved
- * into the compacted sketch — the sketch write (compare-and-swap) and the subtraction of exactly
- * the counts merged happen in ONE D1 batch, so a count is never lost or counted twice, even when
- * late events add to the same bucket rows meanwhile. Late data for a day already tiered goes
+ * (path, method) and for all paths. From path_latency_open: the hour's bucket counts (one JSON
+ * row per (path, method)), moved into the compacted sketch — the sketch write (compare-and-swap)
+ * and the delete of exactly the rows merged (compare-and-swap on their `total`, which only
+ * grows) happen in ONE D1 batch, so a count is never lost or counted twice; when late events
+ * added to a row meanwhile, the batch rolls back and the hour is read again. Late data for a day already tiered goes
  * into its daily sketch. The hour leaves rollup_pending only if no row newer than the ones read
  * arrived meanwhile, so an interrupted or overtaken rollup is simply redone (merges are
  * idempotent for clients, and moved bucket counts are gone from the source).
@@ -27,7 +28,7 @@ export interface HourRollup {
   done: boolean;
 }
 
-/** One batch: the sketches of `chunk` and of the total, and the subtraction of the moved buckets. */
+/** One batch: the sketches of `chunk` and of the total, and the delete of the open rows moved. */
 async function chunkStatements(
   db: D1Database,
   hour: number,
@@ -40,7 +41,8 @@ async function chunkStatements(
     readSketchesAt(db, "day", day, groups),
   ]);
   const total = emptyDelta();
-  const moved: [number, string, string, number, number][] = [];
+  // [hour, path, method, total count]: the open latency rows this batch deletes.
+  const moved: [number, string, string, number][] = [];
   const statements: D1PreparedStatement[] = [];
   let sketches = 0;
   const write = async ([path, method]: Group, delta: SketchDelta) => {
@@ -54,7 +56,8 @@ async function chunkStatements(
   };
   for (const { group, delta } of chunk.values()) {
     addDelta(total, delta);
-    for (const [bucket, count] of delta.latency) moved.push([hour, group[0], group[1], bucket, count]);
+    const count = [...delta.latency.values()].reduce((n, c) => n + c, 0);
+    if (count > 0) moved.push([hour, group[0], group[1], count]);
     await write(group, delta);
   }
   await write([ALL, ALL], total);
@@ -62,18 +65,13 @@ async function chunkStatements(
     statements.push(
       db
         .prepare(
-          // The hour travels in each entry so SQLite walks json_each and looks rows up by primary
-          // key; a constant hour would make it scan the hour's rows × json_each (quadratic).
-          `UPDATE path_latency_hourly SET count = count - m.n
-           FROM (SELECT value ->> '$[0]' AS hour, value ->> '$[1]' AS path, value ->> '$[2]' AS method,
-                   value ->> '$[3]' AS bucket, value ->> '$[4]' AS n FROM json_each(?1)) AS m
-           WHERE path_latency_hourly.hour = m.hour AND path_latency_hourly.path = m.path
-             AND path_latency_hourly.method = m.method AND path_latency_hourly.bucket = m.bucket`,
+          `DELETE FROM path_latency_open WHERE (hour, path, method, total) IN (
+             SELECT value ->> '$[0]', value ->> '$[1]', value ->> '$[2]', value ->> '$[3]' FROM json_each(?1))`,
         )
         .bind(JSON.stringify(moved)),
-      // Every bucket row read must still be there: otherwise someone else moved it first.
+      // Every row read must still be there, unchanged: otherwise late events or another rollup
+      // got to it first, and the whole batch rolls back.
       casGuard(db, moved.length),
-      db.prepare("DELETE FROM path_latency_hourly WHERE hour = ?1 AND count = 0").bind(hour),
     );
   }
   return { statements, sketches };
