@@ -35,11 +35,11 @@ const DAY = "date(ts / 1000, 'unixepoch')";
 const SQL = {
   mark: `INSERT INTO write_attempts (attempt, after_seq)
     SELECT ?1, coalesce(max(seq), 0) FROM traffic_events`,
+  // Rows are positional arrays (see toRow): smaller than objects, so fewer, faster statements.
   insert: `INSERT INTO traffic_events
       (id, ts, method, path, status, duration_ms, latency_bucket, bytes, client_hash, colo, country, source)
-    SELECT e.value ->> '$.id', e.value ->> '$.ts', e.value ->> '$.method', e.value ->> '$.path',
-      e.value ->> '$.status', e.value ->> '$.durationMs', e.value ->> '$.bucket', e.value ->> '$.bytes',
-      e.value ->> '$.clientHash', e.value ->> '$.colo', e.value ->> '$.country', e.value ->> '$.source'
+    SELECT e.value ->> 0, e.value ->> 1, e.value ->> 2, e.value ->> 3, e.value ->> 4, e.value ->> 5,
+      e.value ->> 6, e.value ->> 7, e.value ->> 8, e.value ->> 9, e.value ->> 10, e.value ->> 11
     FROM json_each(?2) AS e WHERE true
     ON CONFLICT (id) DO NOTHING`,
   // Admit new (day, path) pairs while the day is under the cap. row_number() ranks this
@@ -104,8 +104,21 @@ export const MAX_CHUNK_BYTES = 90_000;
 
 const encoder = new TextEncoder();
 
-/** The row shape `json_each` reads: a TrafficEvent plus its precomputed latency bucket. */
-const toRow = (e: TrafficEvent) => ({ ...e, bucket: bucketOf(e.durationMs) });
+/** The row `json_each` reads: a TrafficEvent's columns in insert order, latency bucket included. */
+const toRow = (e: TrafficEvent) => [
+  e.id,
+  e.ts,
+  e.method,
+  e.path,
+  e.status,
+  e.durationMs,
+  bucketOf(e.durationMs),
+  e.bytes,
+  e.clientHash,
+  e.colo,
+  e.country,
+  e.source,
+];
 
 /** JSON arrays of rows, each ≤ MAX_CHUNK_BYTES (a single oversized row travels alone). */
 export function rowChunks(events: readonly TrafficEvent[]): string[] {
