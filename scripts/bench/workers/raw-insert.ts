@@ -5,9 +5,10 @@
  * statement, all in one D1 batch: the same transaction sizes as the consumer's.
  * No validation, no aggregates, no path cap.
  */
+
+import { eventRow } from "../../../worker/src/db/write-events";
 import type { TrafficEvent } from "../../../worker/src/event";
 import { unpack } from "../../../worker/src/shared/pack";
-import { bucketOf } from "../../../worker/src/sketches/latency";
 import { RAW_TABLE } from "../raw-table";
 
 interface RawEnv {
@@ -31,20 +32,8 @@ const COLUMNS = [
 /** D1 allows at most 100 bound parameters per statement. */
 const ROWS_PER_STATEMENT = Math.floor(100 / COLUMNS.length);
 
-const valuesOf = (e: TrafficEvent) => [
-  e.id,
-  e.ts,
-  e.method,
-  e.path,
-  e.status,
-  e.durationMs,
-  bucketOf(e.durationMs),
-  e.bytes,
-  e.clientHash,
-  e.colo,
-  e.country,
-  e.source,
-];
+/** The same column values, in the same order, as the consumer's insert. */
+const valuesOf = eventRow;
 
 function insertStatement(db: D1Database, rows: readonly TrafficEvent[]): D1PreparedStatement {
   const tuples = rows.map(

@@ -105,7 +105,7 @@ export const MAX_CHUNK_BYTES = 90_000;
 const encoder = new TextEncoder();
 
 /** The row `json_each` reads: a TrafficEvent's columns in insert order, latency bucket included. */
-const toRow = (e: TrafficEvent) => [
+export const eventRow = (e: TrafficEvent): (string | number | null)[] => [
   e.id,
   e.ts,
   e.method,
@@ -126,7 +126,7 @@ export function rowChunks(events: readonly TrafficEvent[]): string[] {
   let parts: string[] = [];
   let bytes = 2;
   for (const event of events) {
-    const json = JSON.stringify(toRow(event));
+    const json = JSON.stringify(eventRow(event));
     const size = encoder.encode(json).byteLength;
     if (parts.length > 0 && bytes + 1 + size > MAX_CHUNK_BYTES) {
       chunks.push(`[${parts.join(",")}]`);
