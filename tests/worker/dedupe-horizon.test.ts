@@ -92,7 +92,8 @@ describe("beyond the acceptance window", () => {
     const { answers, bodies } = await ingestAndConsume(resent);
     expect(answers[0]?.status).toBe(202);
     expect(answers[0]?.json).toMatchObject({ accepted: 0 });
-    expect((answers[0]?.json.rejected as { code: string }[]).every((r) => r.code === "too_old")).toBe(true);
+    const rejected = (answers[0]?.json.rejected ?? []) as { code: string }[];
+    expect(rejected.map((r) => r.code)).toEqual(Array(200).fill("too_old"));
     expect(bodies).toEqual([]);
 
     // An event of that day reaching the consumer anyway (a dead letter replayed late): rejected too.

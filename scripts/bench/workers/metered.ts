@@ -126,7 +126,7 @@ export default {
     meter().invocations += 1;
     return worker.fetch(request, meteredEnv(env), ctx);
   },
-  async queue(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext): Promise<void> {
+  async queue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
     meter().invocations += 1;
     return worker.queue(batch, meteredEnv(env));
   },
