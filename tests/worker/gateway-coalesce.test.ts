@@ -8,7 +8,7 @@ import { Hono } from "hono";
 import { afterEach, beforeEach, expect, it, vi } from "vitest";
 import type { TrafficEvent } from "../../worker/src/event";
 import { EventCoalescer } from "../../worker/src/gateway/coalesce";
-import { pathStats } from "../../worker/src/gateway/record";
+import { pathStats } from "../../worker/src/gateway/path-stats";
 import { TEST_SECRETS } from "../secrets";
 import { generateEvents } from "./consumer-fixtures";
 import {

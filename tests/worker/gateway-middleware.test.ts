@@ -5,7 +5,7 @@
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { Hono } from "hono";
 import { afterEach, expect, it, vi } from "vitest";
-import { pathStats } from "../../worker/src/gateway/record";
+import { pathStats } from "../../worker/src/gateway/path-stats";
 import type { EventPack } from "../../worker/src/shared/pack";
 import { TEST_SECRETS } from "../secrets";
 import {

@@ -6,8 +6,8 @@
  */
 import { env } from "cloudflare:test";
 import { afterEach, expect, it, vi } from "vitest";
+import { deliverEvents } from "../../worker/src/delivery/send-events";
 import type { TrafficEvent } from "../../worker/src/event";
-import { deliverEvents } from "../../worker/src/gateway/send-events";
 import {
   isPack,
   jsonBytes,

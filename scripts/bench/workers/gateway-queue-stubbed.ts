@@ -9,8 +9,8 @@ import { Hono } from "hono";
 import { onError } from "../../../worker/src/api/errors";
 import type { AppEnv } from "../../../worker/src/app-env";
 import { configOf } from "../../../worker/src/config";
+import { pathStats } from "../../../worker/src/gateway/path-stats";
 import { proxyToUpstream } from "../../../worker/src/gateway/proxy";
-import { pathStats } from "../../../worker/src/gateway/record";
 import type { EventsQueueBody } from "../../../worker/src/shared/pack";
 
 const discardingQueue = {

@@ -7,10 +7,8 @@
  */
 import type { HourRange } from "../db/read-stats";
 import { isPlausibleTimestamp } from "../event";
-import { ApiError } from "./errors";
-
-export const HOUR_MS = 3_600_000;
-const DAY_MS = 24 * HOUR_MS;
+import { ApiError } from "../shared/api-error";
+import { DAY_MS, HOUR_MS, hourOf } from "../shared/time";
 
 export interface RangeOptions {
   /** Length of the range when `from` is omitted, in ms. @default 24 hours */
@@ -81,11 +79,11 @@ export function parseHourRange(params: URLSearchParams, now: number, options: Ra
   const { defaultSpanMs = DAY_MS, maxSpanMs = 366 * DAY_MS } = options;
   const rawFrom = single(params, "from");
   const rawTo = single(params, "to");
-  const to = rawTo === undefined ? Math.floor(now / HOUR_MS) * HOUR_MS + HOUR_MS : parseInstant("to", rawTo);
+  const to = rawTo === undefined ? hourOf(now) + HOUR_MS : parseInstant("to", rawTo);
   const from = rawFrom === undefined ? to - defaultSpanMs : parseInstant("from", rawFrom);
   if (from >= to)
     throw new ApiError(400, "invalid_range", "from must be before to (ranges are half-open [from, to))");
-  const fromHour = Math.floor(from / HOUR_MS) * HOUR_MS;
+  const fromHour = hourOf(from);
   const toHour = Math.ceil(to / HOUR_MS) * HOUR_MS;
   if (toHour - fromHour > maxSpanMs)
     throw new ApiError(
@@ -95,6 +93,3 @@ export function parseHourRange(params: URLSearchParams, now: number, options: Ra
     );
   return { fromHour, toHour };
 }
-
-/** The ISO-8601 form in which ranges are echoed back. */
-export const isoTime = (ms: number): string => new Date(ms).toISOString();

@@ -53,6 +53,8 @@ export function sortMessages(
   return sorted;
 }
 
+import { errorMessage } from "../shared/errors";
+
 export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const config = configOf(env);
   const now = Date.now();
@@ -64,7 +66,7 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Pro
   try {
     if (statements.length > 0) await env.DB.batch(statements);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorMessage(error);
     console.error(
       `pathmeter: storing a batch of ${batch.messages.length} messages (${valid.length} events) failed, retrying: ${reason}`,
     );

@@ -13,11 +13,13 @@
  *   rollup (rows not in any sketch yet; late rows of a cleaned day included) — within 1.7%,
  *   and exact for up to a few hundred clients while the union stays sparse.
  */
-import { DAY_MS, HOUR_MS, isoDay } from "../jobs/clock";
+import { DAY_MS, HOUR_MS, isoDay } from "../shared/time";
 import { decodeHll, decodeLatency } from "../sketches/codec";
 import { HyperLogLog } from "../sketches/hll";
 import { addToHistogram, type LatencyHistogram } from "../sketches/latency";
+import { anyDayCleaning } from "./day-lifecycle";
 import { ALL, type SketchKind, toBytes } from "./sketch-store";
+import { OTHER_PATH } from "./write-events";
 
 export interface HourRange {
   fromHour: number;
@@ -92,18 +94,6 @@ export async function readLatencyHistogram(
   return histogram;
 }
 
-/** True when cleanup has started deleting detail rows of a day the range touches. */
-async function touchesCleanedDay(db: D1Database, range: HourRange): Promise<boolean> {
-  const row = await db
-    .prepare(
-      `SELECT 1 AS cold FROM day_lifecycle
-       WHERE day >= ?1 AND day <= ?2 AND cleaning_since IS NOT NULL LIMIT 1`,
-    )
-    .bind(isoDay(range.fromHour), isoDay(range.toHour - 1))
-    .first<{ cold: number }>();
-  return row !== null;
-}
-
 /** Distinct clients in range matching the filter: exact while hot, HyperLogLog once cleaned. */
 export async function readUniqueClients(
   db: D1Database,
@@ -111,7 +101,7 @@ export async function readUniqueClients(
   filter: PathFilter = {},
 ): Promise<number> {
   const f = filterSql(filter, 3);
-  if (!(await touchesCleanedDay(db, range))) {
+  if (!(await anyDayCleaning(db, isoDay(range.fromHour), isoDay(range.toHour - 1)))) {
     const row = await db
       .prepare(
         `SELECT count(DISTINCT client_hash) AS n FROM traffic_events
@@ -136,4 +126,52 @@ export async function readUniqueClients(
   for (const bytes of sketches) union.merge(await decodeHll(bytes));
   for (const row of pending.results) union.add(row.hash);
   return union.count();
+}
+
+/** Exact totals of a range: counts, duration sum and max, distinct path templates. */
+export interface RangeTotals {
+  requests: number;
+  errors4xx: number;
+  errors5xx: number;
+  durationSumMs: number;
+  durationMaxMs: number | null;
+  paths: number;
+}
+
+/** Exact totals of path_stats_hourly over [fromHour, toHour); `(other)` is not counted as a path. */
+export async function readRangeTotals(db: D1Database, range: HourRange): Promise<RangeTotals> {
+  const row = await db
+    .prepare(
+      `SELECT coalesce(sum(requests), 0) AS requests, coalesce(sum(status_4xx), 0) AS errors4xx,
+         coalesce(sum(status_5xx), 0) AS errors5xx, coalesce(sum(duration_sum_ms), 0) AS durationSumMs,
+         max(duration_max_ms) AS durationMaxMs, count(DISTINCT nullif(path, ?3)) AS paths
+       FROM path_stats_hourly WHERE hour >= ?1 AND hour < ?2`,
+    )
+    .bind(range.fromHour, range.toHour, OTHER_PATH)
+    .first<RangeTotals>();
+  return row ?? { requests: 0, errors4xx: 0, errors5xx: 0, durationSumMs: 0, durationMaxMs: null, paths: 0 };
+}
+
+/** Totals of one (path, method) over a range, as ranked by `readTopPathTotals`. */
+export interface PathTotals {
+  path: string;
+  method: string;
+  requests: number;
+  errors4xx: number;
+  errors5xx: number;
+  durationSumMs: number;
+}
+
+/** The top `n` (path, method) pairs of `range` by requests (ties by path, method). */
+export async function readTopPathTotals(db: D1Database, range: HourRange, n: number): Promise<PathTotals[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT path, method, sum(requests) AS requests, sum(status_4xx) AS errors4xx,
+         sum(status_5xx) AS errors5xx, sum(duration_sum_ms) AS durationSumMs
+       FROM path_stats_hourly WHERE hour >= ?1 AND hour < ?2
+       GROUP BY path, method ORDER BY requests DESC, path, method LIMIT ?3`,
+    )
+    .bind(range.fromHour, range.toHour, n)
+    .all<PathTotals>();
+  return results;
 }

@@ -8,8 +8,9 @@
  * keeps the isolate alive until the events are queued (or, when the send fails, written to D1
  * directly by `deliverEvents`): nothing is lost when the isolate goes away afterwards.
  */
+
+import { type Delivery, deliverEvents, type EventSink } from "../delivery/send-events";
 import type { TrafficEvent } from "../event";
-import { type Delivery, deliverEvents, type EventSink } from "./send-events";
 
 export interface CoalesceOptions {
   /** Events per flush at most. @default 250 */

@@ -9,8 +9,10 @@
  * arrived meanwhile, so an interrupted or overtaken rollup is simply redone (merges are
  * idempotent for clients, and moved bucket counts are gone from the source).
  */
-import { ALL, casGuard, groupKey, isCasConflict, readSketchesAt } from "../db/sketch-store";
-import { dayStartOf, HOUR_MS } from "./clock";
+import { finishPendingHour, latestSeq, type MovedLatency, moveLatencyStatements } from "../db/rollup-inputs";
+import { ALL, groupKey, isCasConflict, readSketchesAt } from "../db/sketch-store";
+import { withCasRetry } from "../shared/cas";
+import { dayStartOf } from "../shared/time";
 import { addHourBuckets, addHourClients, type Deltas, type Group } from "./rollup-read";
 import { addDelta, emptyDelta, mergeWrite, type SketchDelta } from "./sketch-merge";
 
@@ -28,8 +30,11 @@ export interface HourRollup {
   done: boolean;
 }
 
-/** One batch: the sketches of `chunk` and of the total, and the delete of the open rows moved. */
-async function chunkStatements(
+/**
+ * Reads the stored sketches of `chunk`'s groups and of the total, and returns one batch: their
+ * compare-and-swap writes with the chunk's deltas merged in, and the delete of the open latency rows moved.
+ */
+async function readAndMergeChunk(
   db: D1Database,
   hour: number,
   chunk: Deltas,
@@ -42,7 +47,7 @@ async function chunkStatements(
   ]);
   const total = emptyDelta();
   // [hour, path, method, total count]: the open latency rows this batch deletes.
-  const moved: [number, string, string, number][] = [];
+  const moved: MovedLatency[] = [];
   const statements: D1PreparedStatement[] = [];
   let sketches = 0;
   const write = async ([path, method]: Group, delta: SketchDelta) => {
@@ -61,19 +66,7 @@ async function chunkStatements(
     await write(group, delta);
   }
   await write([ALL, ALL], total);
-  if (moved.length > 0) {
-    statements.push(
-      db
-        .prepare(
-          `DELETE FROM path_latency_open WHERE (hour, path, method, total) IN (
-             SELECT value ->> '$[0]', value ->> '$[1]', value ->> '$[2]', value ->> '$[3]' FROM json_each(?1))`,
-        )
-        .bind(JSON.stringify(moved)),
-      // Every row read must still be there, unchanged: otherwise late events or another rollup
-      // got to it first, and the whole batch rolls back.
-      casGuard(db, moved.length),
-    );
-  }
+  statements.push(...moveLatencyStatements(db, moved));
   return { statements, sketches };
 }
 
@@ -88,7 +81,7 @@ async function compactHour(db: D1Database, hour: number, clients: Deltas) {
   let bucketRowsMoved = 0;
   for (let i = 0; i < entries.length; i += GROUPS_PER_BATCH) {
     const chunk: Deltas = new Map(entries.slice(i, i + GROUPS_PER_BATCH));
-    const { statements, sketches } = await chunkStatements(db, hour, chunk);
+    const { statements, sketches } = await readAndMergeChunk(db, hour, chunk);
     if (statements.length === 0) continue;
     await db.batch(statements);
     for (const { delta } of chunk.values()) bucketRowsMoved += delta.latency.size;
@@ -99,26 +92,15 @@ async function compactHour(db: D1Database, hour: number, clients: Deltas) {
 
 /** Rolls up one closed hour; see the module comment. */
 export async function rollupHour(db: D1Database, hour: number): Promise<HourRollup> {
-  const top = await db
-    .prepare("SELECT coalesce(max(seq), 0) AS seq FROM traffic_events")
-    .first<{ seq: number }>();
-  const upToSeq = top?.seq ?? 0;
+  const upToSeq = await latestSeq(db);
   const clients: Deltas = new Map();
   const rowsRead = await addHourClients(db, hour, upToSeq, clients);
-  let casRetries = 0;
-  for (;;) {
-    try {
+  const { result, retries } = await withCasRetry(
+    async () => {
       const compacted = await compactHour(db, hour, clients);
-      const finished = await db
-        .prepare(
-          `DELETE FROM rollup_pending WHERE hour = ?1 AND NOT EXISTS (
-             SELECT 1 FROM traffic_events WHERE ts >= ?1 AND ts < ?2 AND seq > ?3)`,
-        )
-        .bind(hour, hour + HOUR_MS, upToSeq)
-        .run();
-      return { rowsRead, ...compacted, casRetries, done: finished.meta.changes === 1 };
-    } catch (error) {
-      if (!isCasConflict(error) || ++casRetries >= MAX_ATTEMPTS) throw error;
-    }
-  }
+      return { ...compacted, done: await finishPendingHour(db, hour, upToSeq) };
+    },
+    { isConflict: isCasConflict, maxAttempts: MAX_ATTEMPTS },
+  );
+  return { rowsRead, ...result, casRetries: retries };
 }

@@ -1,27 +1,27 @@
 /**
- * Delivery of events: packed into as few queue messages as Queues' limits allow
- * (shared/pack.ts), sent in sendBatch calls, or — when the queue refuses — written straight
- * into D1 through the same idempotent write path the consumer uses (invariant 2). Both paths
- * dedupe on the event id, so an event that reaches D1 both ways is stored and counted once.
+ * Delivery of events, shared by the gateway and the ingest API (so it lives below both): packed
+ * into as few queue messages as Queues' limits allow (shared/pack.ts), sent in sendBatch calls,
+ * or — when the queue refuses — written straight into D1 through the same idempotent write path
+ * the consumer uses (invariant 2). Both paths dedupe on the event id, so an event that reaches D1
+ * both ways is stored and counted once.
  */
 import { configOf } from "../config";
 import { writeEvents } from "../db/write-events";
 import type { Env } from "../env";
 import type { TrafficEvent } from "../event";
+import { errorMessage } from "../shared/errors";
 import { type EventsQueueBody, packEvents, sendGroups } from "../shared/pack";
 
 /** Where a call's events went: the queue, D1 directly (fallback), or nowhere (both failed). */
 export type Delivery = "queued" | "stored" | "failed";
 
-/** What delivery needs; `sinkOf(env)` builds it from this Worker's bindings and config. */
+/** What delivery needs; `eventSinkOf(env)` builds it from this Worker's bindings and config. */
 export interface EventSink {
   queue: Queue<EventsQueueBody>;
   db: D1Database;
   /** Distinct path templates per UTC day before new ones count as `(other)`. */
   maxPathsPerDay: number;
 }
-
-const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /**
  * Sends events to the queue, packed; if a send throws, writes the events of that sendBatch and
@@ -43,13 +43,13 @@ export async function deliverEvents(sink: EventSink, events: readonly TrafficEve
     try {
       await writeEvents(sink.db, rest, { maxPathsPerDay: sink.maxPathsPerDay });
       console.warn(
-        `pathmeter: queue send failed (${messageOf(queueError)}); stored ${rest.length} events directly`,
+        `pathmeter: queue send failed (${errorMessage(queueError)}); stored ${rest.length} events directly`,
       );
       return "stored";
     } catch (dbError) {
       console.error(
-        `pathmeter: ${rest.length} events not delivered: queue send failed (${messageOf(queueError)}), ` +
-          `direct D1 write failed (${messageOf(dbError)})`,
+        `pathmeter: ${rest.length} events not delivered: queue send failed (${errorMessage(queueError)}), ` +
+          `direct D1 write failed (${errorMessage(dbError)})`,
       );
       return "failed";
     }
@@ -57,12 +57,8 @@ export async function deliverEvents(sink: EventSink, events: readonly TrafficEve
 }
 
 /** This Worker's sink: EVENTS_QUEUE, DB and the configured per-day path cap. */
-export const sinkOf = (env: Env): EventSink => ({
+export const eventSinkOf = (env: Env): EventSink => ({
   queue: env.EVENTS_QUEUE,
   db: env.DB,
   maxPathsPerDay: configOf(env).maxPathsPerDay,
 });
-
-/** Delivers events with this Worker's bindings; see `deliverEvents`. */
-export const sendEvents = (env: Env, events: readonly TrafficEvent[]): Promise<Delivery> =>
-  deliverEvents(sinkOf(env), events);
