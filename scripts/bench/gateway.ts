@@ -8,7 +8,7 @@
  *   separate the Worker's own recording work from the local queue broker's.
  */
 import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { Log, LogLevel, Miniflare } from "miniflare";
 import { startDemoUpstream } from "../demo-upstream";
@@ -158,6 +158,7 @@ export const gatewayBench: Bench = {
         notes: gatewayNotes(on, off, stubbed),
         params: {
           concurrency: CONCURRENCY,
+          loadAverage1m: Math.round((loadavg()[0] ?? 0) * 10) / 10,
           rounds: ROUNDS,
           requestsPerRoundPerSide: REQUESTS_PER_ROUND,
           warmupRequestsPerSide: WARMUP_REQUESTS,
