@@ -80,7 +80,7 @@ export function priceRows(input: {
       target: { op: ">=", value: 60 },
     },
     {
-      name: `queue operations per gateway request (${16} concurrent clients)`,
+      name: "queue operations per gateway request (16 concurrent clients)",
       value: round(gatewayOps, 3),
       unit: "ops",
       target: { op: "<=", value: 0.3 },
@@ -116,7 +116,7 @@ export function priceRows(input: {
     metrics,
     notes: rowsNotes(rowsTotal, perPhase),
     params: {
-      events: EVENTS_LABEL(events),
+      events: formatCount(events),
       requests: input.requests,
       eventsPerRequest: Math.round(events / Math.max(1, input.requests)),
       gatewayRequests: input.gatewayRequests,
@@ -127,7 +127,7 @@ export function priceRows(input: {
   };
 }
 
-const EVENTS_LABEL = (n: number) => n.toLocaleString("en-US");
+const formatCount = (n: number) => n.toLocaleString("en-US");
 
 function rowsNotes(total: number, perPhase: { name: string; rows: number }[]): string[] {
   if (total <= 3) return [];
