@@ -16,11 +16,13 @@ import {
   deliver,
   EVENTS_QUEUE,
   generateEvents,
+  HOUR,
   type QueueMessage,
-  resetPipeline,
+  readAggregates,
+  resetStorage,
   snapshotTables,
-} from "./consumer-fixtures";
-import { readAggregates, truthOf } from "./consumer-truth";
+  truthOf,
+} from "./harness";
 
 const RETRY_DELAY = manifest.queues.events.consumer.retryDelaySeconds;
 
@@ -39,7 +41,7 @@ async function queueRejections(): Promise<Record<string, number>> {
   return Object.fromEntries(results.map((r) => [r.code, r.n]));
 }
 
-beforeEach(() => resetPipeline(env.DB));
+beforeEach(() => resetStorage());
 afterEach(() => vi.restoreAllMocks());
 
 describe("events consumer, packed messages", () => {
@@ -116,8 +118,8 @@ describe("events consumer, packed messages", () => {
     const [old] = generateEvents({
       prefix: "old",
       count: 1,
-      startMs: Date.now() - 8 * 24 * 3_600_000,
-      hours: 1,
+      startMs: Date.now() - 8 * 24 * HOUR,
+      spanMs: HOUR,
     });
     const fresh = generateEvents({ prefix: "fresh", count: 5, seed: 36 });
     const message = onePack([...fresh, old], "p");

@@ -8,11 +8,16 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../../worker/src/index";
 import { manifest } from "../../worker/src/manifest";
 import { isPack } from "../../worker/src/shared/pack";
-import { captureQueue, consume } from "./gateway-harness";
-import { api, HOUR, load, traffic } from "./jobs-fixtures";
+import { api, captureQueue, consume, generateEvents, HOUR, load } from "./harness";
 
 const YESTERDAY = Math.floor(Date.now() / (24 * HOUR)) * 24 * HOUR - 24 * HOUR;
-const events = traffic({ prefix: "dlp", count: 30, startMs: YESTERDAY + 9 * HOUR, spanMs: HOUR, clients: 5 });
+const events = generateEvents({
+  prefix: "dlp",
+  count: 30,
+  startMs: YESTERDAY + 9 * HOUR,
+  spanMs: HOUR,
+  clients: 5,
+});
 
 afterEach(() => vi.restoreAllMocks());
 

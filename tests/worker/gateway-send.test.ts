@@ -18,7 +18,7 @@ import {
   sendGroups,
   unpack,
 } from "../../worker/src/shared/pack";
-import { captureQueue } from "./gateway-harness";
+import { captureQueue } from "./harness";
 
 afterEach(() => vi.restoreAllMocks());
 

@@ -7,16 +7,17 @@ import { env } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { unpack } from "../../worker/src/shared/pack";
 import {
+  aggregatesOfKnown,
   callWorker,
   captureQueue,
-  clearPipeline,
   consume,
   expectedClientHash,
-  hourlyTruth,
   ingest,
+  rejectionCounts,
+  resetStorage,
+  storedAggregates,
   storedEvents,
-  storedHourly,
-} from "./gateway-harness";
+} from "./harness";
 
 const NOW = Date.UTC(2026, 10, 24, 12, 30);
 const DAY = 86_400_000;
@@ -33,17 +34,12 @@ const valid = (over: Record<string, unknown> = {}) => ({
 });
 
 beforeEach(async () => {
-  await clearPipeline();
+  await resetStorage();
   vi.spyOn(Date, "now").mockReturnValue(NOW);
 });
 afterEach(() => vi.restoreAllMocks());
 
-const rejectionCounts = async () => {
-  const { results } = await env.DB.prepare(
-    "SELECT code, count FROM rejections WHERE source = 'ingest' ORDER BY code",
-  ).all<{ code: string; count: number }>();
-  return Object.fromEntries(results.map((r) => [r.code, r.count]));
-};
+const ingestRejections = () => rejectionCounts("ingest");
 
 describe("per-event validation", () => {
   it("accepts the valid events and rejects each invalid one with its index and code", async () => {
@@ -99,17 +95,24 @@ describe("per-event validation", () => {
       ["GET", "/users/:id", null, "ingest"],
     ]);
     await consume(events);
-    expect(await storedHourly()).toEqual(
-      hourlyTruth([
-        { ts: NOW - 60_000, path: "/users/:id", method: "GET", status: 200, bytes: 100 },
-        { ts: NOW + 4 * 60_000, path: "/users/:id", method: "POST", status: 200, bytes: 100 },
-        { ts: NOW - 6 * DAY, path: "/users/:id", method: "GET", status: 200, bytes: 0 },
+    expect(await storedAggregates()).toEqual(
+      aggregatesOfKnown([
+        { ts: NOW - 60_000, path: "/users/:id", method: "GET", status: 200, durationMs: 12.5, bytes: 100 },
+        {
+          ts: NOW + 4 * 60_000,
+          path: "/users/:id",
+          method: "POST",
+          status: 200,
+          durationMs: 12.5,
+          bytes: 100,
+        },
+        { ts: NOW - 6 * DAY, path: "/users/:id", method: "GET", status: 200, durationMs: 12.5, bytes: null },
       ]),
     );
 
     const counts: Record<string, number> = {};
     for (const code of expected) if (code !== null) counts[code] = (counts[code] ?? 0) + 1;
-    expect(await rejectionCounts()).toEqual(counts);
+    expect(await ingestRejections()).toEqual(counts);
   });
 
   it("hashes clientIp with the gateway's HMAC and keeps a given clientHash; never stores the IP", async () => {
@@ -152,11 +155,12 @@ describe("formats", () => {
     const truth = Array.from({ length: 8 }, (_, i) => ({
       ts: NOW - 60_000,
       path: "/users/:id",
-      method: "GET",
+      method: "GET" as const,
       status: i % 2 ? 503 : 200,
+      durationMs: 12.5,
       bytes: 100,
     }));
-    expect(await storedHourly()).toEqual(hourlyTruth(truth));
+    expect(await storedAggregates()).toEqual(aggregatesOfKnown(truth));
   });
 
   it("reports the index of a rejected NDJSON line among the events", async () => {
@@ -184,12 +188,14 @@ describe("ids and duplicates", () => {
     expect(new Set(events.map((e) => e.id)).size).toBe(3);
     await consume(events.slice(0, 7));
     await consume(events.slice(7));
-    expect(await storedHourly()).toEqual(
-      hourlyTruth([
-        { ts: NOW - 60_000, path: "/users/:id", method: "GET", status: 200, bytes: 100 },
-        { ts: NOW - 60_000, path: "/users/:id", method: "GET", status: 404, bytes: 100 },
-        { ts: NOW - 60_000, path: "/orders/:id", method: "GET", status: 200, bytes: 100 },
-      ]),
+    expect(await storedAggregates()).toEqual(
+      aggregatesOfKnown(
+        [
+          { path: "/users/:id", status: 200 },
+          { path: "/users/:id", status: 404 },
+          { path: "/orders/:id", status: 200 },
+        ].map((e) => ({ ...e, ts: NOW - 60_000, method: "GET", durationMs: 12.5, bytes: 100 })),
+      ),
     );
   });
 
@@ -228,7 +234,7 @@ describe("delivery", () => {
   const many = (n: number) =>
     Array.from({ length: n }, (_, i) => valid({ requestId: `bulk-${i}`, status: 200 + (i % 3) }));
   const truthOf = (n: number) =>
-    many(n).map((e) => ({ ts: e.ts, path: "/users/:id", method: "GET", status: e.status, bytes: 100 }));
+    aggregatesOfKnown(many(n).map((e) => ({ ...e, path: "/users/:id", method: "GET" as const, bytes: 100 })));
 
   it("packs one request's events into as few messages as fit: 250 events, one message", async () => {
     const queue = captureQueue();
@@ -237,7 +243,7 @@ describe("delivery", () => {
     expect(queue.sendBatch.mock.calls.map(([messages]) => [...messages].length)).toEqual([1]);
     expect(queue.bodies()).toEqual([{ pack: 1, events: queue.events() }]);
     await consume(queue.bodies());
-    expect(await storedHourly()).toEqual(hourlyTruth(truthOf(250)));
+    expect(await storedAggregates()).toEqual(truthOf(250));
   });
 
   it("writes the events of a refused sendBatch call to D1 directly; together stored exactly once", async () => {
@@ -253,9 +259,7 @@ describe("delivery", () => {
     const path = `/catalog${"/reviews/latest".repeat(13)}`;
     const events = many(1_000).map((e) => ({ ...e, path }));
     expect((await ingest(JSON.stringify(events))).json).toEqual({ accepted: 1_000, rejected: [] });
-    const truth = hourlyTruth(
-      events.map((e) => ({ ts: e.ts, path, method: "GET", status: e.status, bytes: 100 })),
-    );
+    const truth = aggregatesOfKnown(events.map((e) => ({ ...e, method: "GET" as const, bytes: 100 })));
 
     // The first call went to the queue; the refused one and any after it went to D1.
     expect(calls).toBe(2);
@@ -266,10 +270,10 @@ describe("delivery", () => {
     expect(queued.length).toBeGreaterThan(0);
     expect(await storedEvents()).toHaveLength(1_000 - queued.length);
     await consume(firstCall ?? []);
-    expect(await storedHourly()).toEqual(truth);
+    expect(await storedAggregates()).toEqual(truth);
     // Whatever the queue may have half-accepted of the refused call dedupes on arrival.
     await consume(refusedCall ?? []);
-    expect(await storedHourly()).toEqual(truth);
+    expect(await storedAggregates()).toEqual(truth);
   });
 
   it("answers 503 unavailable when neither the queue nor D1 takes the events; a retry stores them once", async () => {
@@ -284,14 +288,14 @@ describe("delivery", () => {
     expect(failed.status).toBe(503);
     expect(failed.json).toMatchObject({ error: { code: "unavailable" } });
     batch.mockRestore();
-    expect(await rejectionCounts()).toEqual({});
+    expect(await ingestRejections()).toEqual({});
 
     const retried = await ingest(body);
     expect(retried.status).toBe(202);
     expect(retried.json).toMatchObject({ accepted: 3, rejected: [{ index: 3, code: "invalid_status" }] });
     const again = await ingest(body);
     expect(again.status).toBe(202);
-    expect(await storedHourly()).toEqual(hourlyTruth(truthOf(3)));
-    expect(await rejectionCounts()).toEqual({ invalid_status: 2 });
+    expect(await storedAggregates()).toEqual(truthOf(3));
+    expect(await ingestRejections()).toEqual({ invalid_status: 2 });
   });
 });
