@@ -118,7 +118,7 @@ describe("events consumer, packed messages", () => {
     const [old] = generateEvents({
       prefix: "old",
       count: 1,
-      startMs: Date.now() - 8 * 24 * HOUR,
+      startMs: Date.now() - 9 * 24 * HOUR,
       spanMs: HOUR,
     });
     const fresh = generateEvents({ prefix: "fresh", count: 5, seed: 36 });
@@ -126,6 +126,22 @@ describe("events consumer, packed messages", () => {
     expect(await deliver(EVENTS_QUEUE, [message])).toEqual(allAcked([message]));
     expect(await readAggregates(env.DB)).toEqual(truthOf(fresh));
     expect(await queueRejections()).toEqual({ too_old: 1 });
+  });
+
+  it("stores an event the ingest API accepted just before it aged out, delivered minutes later", async () => {
+    const noon = Math.floor(Date.now() / (24 * HOUR)) * 24 * HOUR + 12 * HOUR;
+    const [edge] = generateEvents({
+      prefix: "edge",
+      count: 1,
+      startMs: noon - 7 * 24 * HOUR + 60_000,
+      spanMs: 1,
+    });
+    // Accepted by the API at noon (60 s inside the window), delivered 10 minutes later.
+    vi.spyOn(Date, "now").mockReturnValue(noon + 10 * 60_000);
+    const message = onePack([edge], "p");
+    expect(await deliver(EVENTS_QUEUE, [message])).toEqual(allAcked([message]));
+    expect((await readAggregates()).storedIds).toEqual([edge?.id]);
+    expect(await queueRejections()).toEqual({});
   });
 
   // Two deliveries of 750 events per statement position: more work than the default 5 s allow.

@@ -5,9 +5,11 @@
  * it commits is anything acked; if it fails, every message is retried with a delay, and after
  * `maxRetries` the queue moves it to the dead-letter queue.
  *
- * An event older than the acceptance window (MAX_EVENT_AGE_DAYS) is rejected as `too_old`, like
- * the ingest API does: its day may already be cleaned from D1, so it could no longer be
- * recognised as a duplicate (a dead letter replayed days later, for instance).
+ * An event whose UTC day may already have been cleaned from D1 — older than the first day of the
+ * acceptance window (MAX_EVENT_AGE_DAYS) — is rejected as `too_old`: it could no longer be
+ * recognised as a duplicate (a dead letter replayed days later, for instance). The boundary is
+ * the day cleanup keeps (shared/acceptance-window.ts), not the ingest API's exact instant, so an
+ * event the API accepted a moment before it aged out is still stored when the queue delivers it.
  */
 import { configOf } from "../config";
 import { type RejectedMessage, rejectedMessageStatements } from "../db/rejections";
@@ -15,7 +17,7 @@ import { eventWriteStatements } from "../db/write-events";
 import type { Env } from "../env";
 import { type TrafficEvent, validateTrafficEvent } from "../event";
 import { manifest } from "../manifest";
-import { oldestAcceptedTs } from "../shared/acceptance-window";
+import { oldestKeptDay } from "../shared/acceptance-window";
 import { isPack, unpack } from "../shared/pack";
 
 export interface SortedBatch {
@@ -44,7 +46,7 @@ export function sortMessages(
           body,
           rejection: {
             code: "too_old",
-            message: "ts is older than the acceptance window (MAX_EVENT_AGE_DAYS)",
+            message: "ts is on a day older than the acceptance window (MAX_EVENT_AGE_DAYS)",
           },
         });
       else sorted.valid.push(result.value);
@@ -58,7 +60,7 @@ import { errorMessage } from "../shared/errors";
 export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const config = configOf(env);
   const now = Date.now();
-  const { valid, rejected } = sortMessages(batch.messages, oldestAcceptedTs(now, config.maxEventAgeDays));
+  const { valid, rejected } = sortMessages(batch.messages, oldestKeptDay(now, config.maxEventAgeDays));
   const statements = [
     ...eventWriteStatements(env.DB, valid, { maxPathsPerDay: config.maxPathsPerDay }, now),
     ...rejectedMessageStatements(env.DB, rejected, now),
