@@ -7,6 +7,14 @@ import { bundleBench } from "./bundle";
 import { consumerBench } from "./consumer";
 import { gatewayBench } from "./gateway";
 import { liveBench } from "./live";
+import { rowsBench } from "./rows";
 import type { Bench } from "./types";
 
-export const benches: readonly Bench[] = [consumerBench, gatewayBench, archiveBench, liveBench, bundleBench];
+export const benches: readonly Bench[] = [
+  consumerBench,
+  gatewayBench,
+  archiveBench,
+  rowsBench,
+  liveBench,
+  bundleBench,
+];

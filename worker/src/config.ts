@@ -9,7 +9,14 @@ export interface Config {
   upstreamUrl: URL | null;
   routes: readonly string[];
   maxPathsPerDay: number;
+  /** Days before a day's detail rows are archived to R2. Always ≤ maxEventAgeDays. */
   hotDays: number;
+  /**
+   * The acceptance window, and so the dedupe horizon: an event older than this is rejected
+   * (`too_old`), and a day's detail rows — whose unique id index recognises duplicates — are
+   * deleted only once the whole day has left it (shared/acceptance-window.ts). So
+   * HOT_DAYS ≤ MAX_EVENT_AGE_DAYS ≤ dedupe horizon, and every accepted event is counted once.
+   */
   maxEventAgeDays: number;
   snapshotTopN: number;
   hourlySketchDays: number;
@@ -55,14 +62,26 @@ const parsePrefix = (raw: string): string => {
   return prefix;
 };
 
+/** HOT_DAYS ≤ MAX_EVENT_AGE_DAYS: a day is archived while its rows still dedupe late arrivals. */
+function checkWindows(hotDays: number, maxEventAgeDays: number): void {
+  if (hotDays > maxEventAgeDays)
+    throw new ConfigError(
+      `HOT_DAYS (${hotDays}) must not exceed MAX_EVENT_AGE_DAYS (${maxEventAgeDays}): detail rows are the ` +
+        "dedupe record of the acceptance window and stay in D1 until their day leaves it; archive them within it",
+    );
+}
+
 export function parseConfig(env: Env): Config {
+  const hotDays = positiveInt("HOT_DAYS", env.HOT_DAYS);
+  const maxEventAgeDays = positiveInt("MAX_EVENT_AGE_DAYS", env.MAX_EVENT_AGE_DAYS);
+  checkWindows(hotDays, maxEventAgeDays);
   return {
     reservedPrefix: parsePrefix(env.RESERVED_PREFIX),
     upstreamUrl: parseUpstream(env.UPSTREAM_URL),
     routes: parseRoutes(env.ROUTES),
     maxPathsPerDay: positiveInt("MAX_PATHS_PER_DAY", env.MAX_PATHS_PER_DAY),
-    hotDays: positiveInt("HOT_DAYS", env.HOT_DAYS),
-    maxEventAgeDays: positiveInt("MAX_EVENT_AGE_DAYS", env.MAX_EVENT_AGE_DAYS),
+    hotDays,
+    maxEventAgeDays,
     snapshotTopN: positiveInt("SNAPSHOT_TOP_N", env.SNAPSHOT_TOP_N),
     hourlySketchDays: positiveInt("HOURLY_SKETCH_DAYS", env.HOURLY_SKETCH_DAYS),
     deadLetterQueue: env.DEAD_LETTER_QUEUE,
