@@ -1,14 +1,12 @@
 /**
- * Stats API: `GET /summary?from&to` — totals of a time range, read from the hourly aggregates
- * (counts, status classes, duration sum/max), the merged latency sketch and the detail rows
- * (unique clients). The full query API (paths, timeseries) builds on the same reads.
+ * The summary of a time range (`GET /api/stats/summary`, routed in stats-routes.ts): totals read
+ * from the hourly aggregates (counts, status classes, duration sum/max), the merged latency
+ * sketch and the unique clients — the same grouped reads the leaderboard and time series use.
  */
-import { Hono } from "hono";
-import type { AppEnv } from "../app-env";
 import { type HourRange, readLatencyHistogram, readUniqueClients } from "../db/read-stats";
 import { OTHER_PATH } from "../db/write-events";
 import { percentiles } from "../sketches/latency";
-import { isoTime, parseHourRange } from "./range";
+import { isoTime } from "./range";
 
 export interface Summary {
   /** Start of the range as aligned to whole UTC hours, ISO-8601. */
@@ -83,10 +81,3 @@ export async function readSummary(db: D1Database, range: HourRange): Promise<Sum
     paths: totals.paths,
   };
 }
-
-export const statsRoutes = new Hono<AppEnv>();
-
-statsRoutes.get("/summary", async function summary(c) {
-  const range = parseHourRange(new URL(c.req.url).searchParams, Date.now());
-  return c.json(await readSummary(c.env.DB, range));
-});
