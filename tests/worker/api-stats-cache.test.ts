@@ -23,7 +23,10 @@ async function health(): Promise<{ hits: number; misses: number }> {
 }
 
 beforeAll(async () => {
-  await load([...recent("a", 200), ...traffic({ prefix: "c", count: 100, startMs: CLOSED.from, spanMs: HOUR, clients: 5 })]);
+  await load([
+    ...recent("a", 200),
+    ...traffic({ prefix: "c", count: 100, startMs: CLOSED.from, spanMs: HOUR, clients: 5 }),
+  ]);
 });
 afterEach(() => vi.restoreAllMocks());
 

@@ -11,16 +11,18 @@ const D = "2026-11-20";
 const ENDPOINTS = ["summary", "paths", "timeseries", "compare"] as const;
 
 const rangeCases = ENDPOINTS.flatMap((endpoint) =>
-  [
-    [{ from: "yesterday" }, "invalid_from"],
-    [{ to: "2026-02-30" }, "invalid_to"],
-    [{ from: "1763600000" }, "invalid_from"],
-    [{ to: "" }, "invalid_to"],
-    [{ from: `${D}T10:00+25:00` }, "invalid_from"],
-    [{ from: "2026-11-21", to: D }, "invalid_range"],
-    [{ from: D, to: D }, "invalid_range"],
-    [{ from: "2020-01-01", to: "2026-01-01" }, "invalid_range"],
-  ].map(([params, code]) => [endpoint, params, code] as const),
+  (
+    [
+      [{ from: "yesterday" }, "invalid_from"],
+      [{ to: "2026-02-30" }, "invalid_to"],
+      [{ from: "1763600000" }, "invalid_from"],
+      [{ to: "" }, "invalid_to"],
+      [{ from: `${D}T10:00+25:00` }, "invalid_from"],
+      [{ from: "2026-11-21", to: D }, "invalid_range"],
+      [{ from: D, to: D }, "invalid_range"],
+      [{ from: "2020-01-01", to: "2026-01-01" }, "invalid_range"],
+    ] as const
+  ).map(([params, code]) => [endpoint, params, code] as const),
 );
 
 const parameterCases = [
@@ -61,12 +63,11 @@ describe("stats API, bad parameters", () => {
 
 describe("stats API, tokens", () => {
   const paths = [...ENDPOINTS.map((e) => `/api/stats/${e}`), "/api/openapi.json"];
-  it.each(paths.flatMap((path) => [[path, "no token", null] as const, [path, "a wrong token", "nope"] as const]))(
-    "%s answers 401 to %s",
-    async (path, _what, token) => {
-      const res = await api(path, {}, token);
-      expect(res.status).toBe(401);
-      expect(await res.json()).toEqual({ error: { code: "unauthorized", message: expect.any(String) } });
-    },
-  );
+  it.each(
+    paths.flatMap((path) => [[path, "no token", null] as const, [path, "a wrong token", "nope"] as const]),
+  )("%s answers 401 to %s", async (path, _what, token) => {
+    const res = await api(path, {}, token);
+    expect(res.status).toBe(401);
+    expect(await res.json()).toEqual({ error: { code: "unauthorized", message: expect.any(String) } });
+  });
 });

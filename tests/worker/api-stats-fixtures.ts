@@ -88,7 +88,9 @@ export const within = (from: number, to: number) => (e: TrafficEvent) => e.ts >=
 /** A percentile within the sketch's 1% of the truth (both null without traffic). */
 export function expectPercentile(got: number | null | undefined, want: number | null, what: string) {
   if (want === null) return expect(got ?? null, what).toBeNull();
-  expect(Math.abs((got ?? Number.NaN) - want), `${what}: ${got} vs ${want}`).toBeLessThanOrEqual(0.01 * want + 1e-9);
+  expect(Math.abs((got ?? Number.NaN) - want), `${what}: ${got} vs ${want}`).toBeLessThanOrEqual(
+    0.01 * want + 1e-9,
+  );
 }
 
 /** Unique clients: exact while hot, within the HyperLogLog's error (3σ ≈ 5%, at least 1) once cold. */
@@ -123,7 +125,10 @@ export async function getStats(
 }
 
 /** JSON of a 200 answer. */
-export async function statsJson<T>(endpoint: string, params: Record<string, string | number> = {}): Promise<T> {
+export async function statsJson<T>(
+  endpoint: string,
+  params: Record<string, string | number> = {},
+): Promise<T> {
   const res = await getStats(endpoint, params);
   expect(res.status, await res.clone().text()).toBe(200);
   return res.json<T>();
@@ -137,19 +142,23 @@ export function parseCsv(text: string): string[][] {
   let quoted = false;
   for (let i = 0; i < text.length; i++) {
     const ch = text[i];
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') (field += '"'), i++;
-      else if (ch === '"') quoted = false;
-      else field += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ",") row.push(field), (field = "");
-    else if (ch === "\r" && text[i + 1] === "\n") {
+    if (quoted && ch === '"' && text[i + 1] === '"') {
+      field += '"';
+      i++;
+    } else if (ch === '"') {
+      quoted = !quoted;
+    } else if (!quoted && ch === ",") {
+      row.push(field);
+      field = "";
+    } else if (!quoted && ch === "\r" && text[i + 1] === "\n") {
       row.push(field);
       rows.push(row);
       row = [];
       field = "";
       i++;
-    } else field += ch;
+    } else {
+      field += ch;
+    }
   }
   return rows;
 }

@@ -46,7 +46,8 @@ const iso = (ms: number) => new Date(ms).toISOString();
 function expectFigures(got: Figures, want: ReturnType<typeof truthOf>, cold: boolean, what: string) {
   expectCounts(got, want, what);
   for (const p of ["p50", "p95", "p99"] as const) expectPercentile(got.latencyMs[p], want[p], `${what} ${p}`);
-  if (got.latencyMs.avg !== undefined) expect(got.latencyMs.avg ?? Number.NaN).toBeCloseTo(want.avg ?? Number.NaN, 3);
+  if (got.latencyMs.avg !== undefined)
+    expect(got.latencyMs.avg ?? Number.NaN).toBeCloseTo(want.avg ?? Number.NaN, 3);
   expectClients(got.uniqueClients, want.uniqueClients, cold, `${what} uniqueClients`);
 }
 
@@ -72,12 +73,15 @@ describe("the lifecycle states are what the tests say", () => {
 });
 
 describe("summary", () => {
-  it.each(Object.entries(DAYS))("answers the %s day exactly / within the sketches' error", async (_state, day) => {
-    const body = await statsJson<Figures & { paths: number }>("summary", { from: day, to: day + DAY });
-    const inDay = events.filter(within(day, day + DAY));
-    expectFigures(body, truthOf(inDay), isColdDay(day), `summary ${iso(day)}`);
-    expect(body.paths).toBe(PATHS.length);
-  });
+  it.each(Object.entries(DAYS))(
+    "answers the %s day exactly / within the sketches' error",
+    async (_state, day) => {
+      const body = await statsJson<Figures & { paths: number }>("summary", { from: day, to: day + DAY });
+      const inDay = events.filter(within(day, day + DAY));
+      expectFigures(body, truthOf(inDay), isColdDay(day), `summary ${iso(day)}`);
+      expect(body.paths).toBe(PATHS.length);
+    },
+  );
 
   it("answers a range over every state at once", async () => {
     const body = await statsJson<Figures>("summary", ALL_DAYS);
@@ -103,7 +107,8 @@ const apiFigure = {
 /** Truth per (path, method) of the events, sorted as the API sorts (descending, then path, method). */
 function truthRows(selected: readonly TrafficEvent[], sort: keyof typeof FIGURE) {
   const groups = new Map<string, TrafficEvent[]>();
-  for (const e of selected) groups.set(`${e.path} ${e.method}`, [...(groups.get(`${e.path} ${e.method}`) ?? []), e]);
+  for (const e of selected)
+    groups.set(`${e.path} ${e.method}`, [...(groups.get(`${e.path} ${e.method}`) ?? []), e]);
   return [...groups.values()]
     .map((group) => ({ path: group[0]?.path ?? "", method: group[0]?.method ?? "", truth: truthOf(group) }))
     .sort(
@@ -125,7 +130,11 @@ describe("paths (the leaderboard)", () => {
   );
 
   it.each(cases)("over %s, sorted by %s", async (name, sort, range) => {
-    const body = await statsJson<{ sort: string; paths: PathRow[] }>("paths", { ...range, sort, limit: 1000 });
+    const body = await statsJson<{ sort: string; paths: PathRow[] }>("paths", {
+      ...range,
+      sort,
+      limit: 1000,
+    });
     const truth = truthRows(events.filter(within(range.from, range.to)), sort);
     const cold = name !== "hot days";
     expect(body.sort).toBe(sort);
@@ -139,7 +148,9 @@ describe("paths (the leaderboard)", () => {
     expect(figures).toEqual([...figures].sort((a, b) => b - a));
     // Exact figures must give exactly the truth's order (ties broken by path, method).
     if (sort !== "p95" && !(sort === "uniqueClients" && cold))
-      expect(body.paths.map((r) => `${r.path} ${r.method}`)).toEqual(truth.map((t) => `${t.path} ${t.method}`));
+      expect(body.paths.map((r) => `${r.path} ${r.method}`)).toEqual(
+        truth.map((t) => `${t.path} ${t.method}`),
+      );
   });
 
   it("answers the top `limit` rows, 50 by default, and only one method when asked", async () => {
@@ -150,8 +161,14 @@ describe("paths (the leaderboard)", () => {
     );
     const byDefault = await statsJson<{ paths: PathRow[] }>("paths", ALL_DAYS);
     expect(byDefault.paths).toHaveLength(truth.length);
-    const posts = await statsJson<{ method: string; paths: PathRow[] }>("paths", { ...ALL_DAYS, method: "POST" });
-    const postTruth = truthRows(events.filter((e) => e.method === "POST"), "requests");
+    const posts = await statsJson<{ method: string; paths: PathRow[] }>("paths", {
+      ...ALL_DAYS,
+      method: "POST",
+    });
+    const postTruth = truthRows(
+      events.filter((e) => e.method === "POST"),
+      "requests",
+    );
     expect(posts.method).toBe("POST");
     expect(posts.paths.map((r) => [r.path, r.method, r.requests])).toEqual(
       postTruth.map((t) => [t.path, t.method, t.truth.requests]),
@@ -183,7 +200,11 @@ describe("timeseries", () => {
     const [path, method] = ["/orders", "GET"] as const;
     const mine = events.filter((e) => e.path === path && e.method === method);
     const range = { from: DAYS.tiered, to: DAYS.tiered + DAY };
-    const hours = [range, { from: DAYS.cleaned, to: DAYS.cleaned + DAY }, { from: DAYS.rolledUp, to: DAYS.hot + DAY }];
+    const hours = [
+      range,
+      { from: DAYS.cleaned, to: DAYS.cleaned + DAY },
+      { from: DAYS.rolledUp, to: DAYS.hot + DAY },
+    ];
     for (const r of hours) {
       const body = await statsJson<{ path: string; points: Point[] }>("timeseries", { ...r, path, method });
       expect(body.path).toBe(path);
@@ -196,7 +217,8 @@ describe("timeseries", () => {
         const sketched = day === DAYS.tiered ? mine.filter(within(day, day + DAY)) : hour;
         expectCounts(point, truthOf(hour), point.t);
         const want = truthOf(sketched);
-        for (const p of ["p50", "p95", "p99"] as const) expectPercentile(point.latencyMs[p], want[p], `${point.t} ${p}`);
+        for (const p of ["p50", "p95", "p99"] as const)
+          expectPercentile(point.latencyMs[p], want[p], `${point.t} ${p}`);
         expectClients(point.uniqueClients, want.uniqueClients, isColdDay(day), `${point.t} clients`);
       }
     }
@@ -215,12 +237,18 @@ describe("compare", () => {
   it("puts a hot range beside a cold one per path, with their changes", async () => {
     const current = { from: DAYS.hot, to: DAYS.hot + DAY };
     const base = { baseFrom: DAYS.tiered, baseTo: DAYS.tiered + DAY };
-    const body = await statsJson<{ baseFrom: string; paths: Row[] }>("compare", { ...current, ...base, limit: 100 });
+    const body = await statsJson<{ baseFrom: string; paths: Row[] }>("compare", {
+      ...current,
+      ...base,
+      limit: 100,
+    });
     expect(body.baseFrom).toBe(iso(DAYS.tiered));
     expect(body.paths).toHaveLength(PATHS.length * 2);
     for (const row of body.paths) {
       const pick = (from: number) =>
-        truthOf(events.filter((e) => within(from, from + DAY)(e) && e.path === row.path && e.method === row.method));
+        truthOf(
+          events.filter((e) => within(from, from + DAY)(e) && e.path === row.path && e.method === row.method),
+        );
       const now = pick(DAYS.hot);
       const then = pick(DAYS.tiered);
       expect(row.current.requests).toBe(now.requests);
@@ -253,21 +281,24 @@ describe("CSV", () => {
     ["compare", { from: DAYS.hot, to: DAYS.hot + DAY }, "paths"],
   ] as const;
 
-  it.each(cases)("%s: format=csv and Accept: text/csv agree with JSON row for row", async (endpoint, params, key) => {
-    const json = await statsJson<Record<string, unknown[]>>(endpoint, params);
-    const rows = (json[key] ?? []).map((row) => flatten(row));
-    expect(rows.length).toBeGreaterThan(1);
-    for (const res of [
-      await getStats(endpoint, { ...params, format: "csv" }),
-      await getStats(endpoint, params, { headers: { Accept: "text/csv" } }),
-    ]) {
-      expect(res.status).toBe(200);
-      expect(res.headers.get("Content-Type")).toMatch(/^text\/csv/);
-      const [header, ...lines] = parseCsv(await res.text());
-      expect(header).toEqual(Object.keys(rows[0] ?? {}));
-      expect(lines.map((line) => Object.fromEntries(line.map((v, i) => [header?.[i], v])))).toEqual(rows);
-    }
-  });
+  it.each(cases)(
+    "%s: format=csv and Accept: text/csv agree with JSON row for row",
+    async (endpoint, params, key) => {
+      const json = await statsJson<Record<string, unknown[]>>(endpoint, params);
+      const rows = (json[key] ?? []).map((row) => flatten(row));
+      expect(rows.length).toBeGreaterThan(1);
+      for (const res of [
+        await getStats(endpoint, { ...params, format: "csv" }),
+        await getStats(endpoint, params, { headers: { Accept: "text/csv" } }),
+      ]) {
+        expect(res.status).toBe(200);
+        expect(res.headers.get("Content-Type")).toMatch(/^text\/csv/);
+        const [header, ...lines] = parseCsv(await res.text());
+        expect(header).toEqual(Object.keys(rows[0] ?? {}));
+        expect(lines.map((line) => Object.fromEntries(line.map((v, i) => [header?.[i], v])))).toEqual(rows);
+      }
+    },
+  );
 
   it("answers an empty CSV with its header row", async () => {
     const res = await getStats("paths", { from: DAYS.hot + 5 * DAY, to: DAYS.hot + 6 * DAY, format: "csv" });

@@ -181,19 +181,23 @@ const documentRoute = createRoute({
   responses: { 200: json(object("OpenAPI 3.1 document"), "the document"), ...guarded },
 });
 
-statsApi.openapi(documentRoute, (c) => {
-  const server = `${new URL(c.req.url).origin}${c.get("config").reservedPrefix}`;
-  const document = statsApi.getOpenAPI31Document({
+/** The OpenAPI 3.1 document of every endpoint, for a server URL ending in the reserved prefix. */
+export function openApiDocument(serverUrl: string) {
+  return statsApi.getOpenAPI31Document({
     openapi: "3.1.0",
     info: {
       title: "pathmeter",
       version: "1",
       description: "API-gateway path analytics. Every endpoint needs `Authorization: Bearer <token>`.",
     },
-    servers: [{ url: server }],
+    servers: [{ url: serverUrl }],
     security: [{ bearer: [] }],
   });
-  return c.json({ ...document }, 200);
+}
+
+statsApi.openapi(documentRoute, (c) => {
+  const server = `${new URL(c.req.url).origin}${c.get("config").reservedPrefix}`;
+  return c.json({ ...openApiDocument(server) }, 200);
 });
 
 /** The stats API with the OpenAPI document, mounted at the reserved prefix's root. */

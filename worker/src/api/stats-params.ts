@@ -58,6 +58,10 @@ const limit = z.coerce
   .openapi({
     param: { name: "limit", in: "query" },
     description: "rows to answer, 1–1000",
+    // The coerced number's bounds do not reach the generator; stated here once more.
+    minimum: 1,
+    maximum: 1_000,
+    default: 50,
     type: "integer",
   });
 
