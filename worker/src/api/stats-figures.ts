@@ -20,6 +20,7 @@ export const NO_TRAFFIC: Counters = {
   errors5xx: 0,
   durationSumMs: 0,
   durationMaxMs: null,
+  paths: 0,
 };
 
 /** p50/p95/p99 (within 1%) and the exact average of a group. */

@@ -4,9 +4,11 @@
  * sketch and the unique clients — the same grouped reads the leaderboard and time series use.
  */
 import { type HourRange, readLatencyHistogram, readUniqueClients } from "../db/read-stats";
-import { OTHER_PATH } from "../db/write-events";
+import { readCountersBy } from "../db/stats-counters";
+import { TOTAL_KEY } from "../db/stats-grouping";
 import { percentiles } from "../sketches/latency";
 import { isoTime } from "./range";
+import { NO_TRAFFIC } from "./stats-figures";
 
 export interface Summary {
   /** Start of the range as aligned to whole UTC hours, ISO-8601. */
@@ -32,36 +34,14 @@ export interface Summary {
   paths: number;
 }
 
-interface Totals {
-  requests: number;
-  errors4xx: number;
-  errors5xx: number;
-  durationSumMs: number;
-  durationMaxMs: number | null;
-  paths: number;
-}
-
-/** Exact totals of path_stats_hourly over [fromHour, toHour). */
-async function readTotals(db: D1Database, range: HourRange): Promise<Totals> {
-  const row = await db
-    .prepare(
-      `SELECT coalesce(sum(requests), 0) AS requests, coalesce(sum(status_4xx), 0) AS errors4xx,
-         coalesce(sum(status_5xx), 0) AS errors5xx, coalesce(sum(duration_sum_ms), 0) AS durationSumMs,
-         max(duration_max_ms) AS durationMaxMs, count(DISTINCT nullif(path, ?3)) AS paths
-       FROM path_stats_hourly WHERE hour >= ?1 AND hour < ?2`,
-    )
-    .bind(range.fromHour, range.toHour, OTHER_PATH)
-    .first<Totals>();
-  return row ?? { requests: 0, errors4xx: 0, errors5xx: 0, durationSumMs: 0, durationMaxMs: null, paths: 0 };
-}
-
 /** The summary of one whole-hour range. */
 export async function readSummary(db: D1Database, range: HourRange): Promise<Summary> {
-  const [totals, histogram, uniqueClients] = await Promise.all([
-    readTotals(db, range),
+  const [counters, histogram, uniqueClients] = await Promise.all([
+    readCountersBy(db, range, {}, { by: "total" }),
     readLatencyHistogram(db, range),
     readUniqueClients(db, range),
   ]);
+  const totals = counters.get(TOTAL_KEY) ?? NO_TRAFFIC;
   const { requests, errors4xx, errors5xx } = totals;
   const hasRequests = requests > 0;
   return {

@@ -8,7 +8,9 @@
  * arrived meanwhile, so an interrupted or overtaken rollup is simply redone (merges are
  * idempotent for clients, and moved bucket counts are gone from the source).
  */
+
 import { ALL, casGuard, groupKey, isCasConflict, readSketchesAt } from "../db/sketch-store";
+import { counterRollupStatements } from "../db/stats-rollups";
 import { dayStartOf, HOUR_MS } from "./clock";
 import { addHourBuckets, addHourClients, type Deltas, type Group } from "./rollup-read";
 import { addDelta, emptyDelta, mergeWrite, type SketchDelta } from "./sketch-merge";
@@ -99,8 +101,12 @@ async function compactHour(db: D1Database, hour: number, clients: Deltas) {
   return { groups: deltas.size, sketchesWritten, bucketRowsMoved };
 }
 
-/** Rolls up one closed hour; see the module comment. */
-export async function rollupHour(db: D1Database, hour: number): Promise<HourRollup> {
+/** Rolls up one closed hour (of those before `closedBefore`); see the module comment. */
+export async function rollupHour(
+  db: D1Database,
+  hour: number,
+  closedBefore: number = hour + HOUR_MS,
+): Promise<HourRollup> {
   const top = await db
     .prepare("SELECT coalesce(max(seq), 0) AS seq FROM traffic_events")
     .first<{ seq: number }>();
@@ -111,14 +117,17 @@ export async function rollupHour(db: D1Database, hour: number): Promise<HourRoll
   for (;;) {
     try {
       const compacted = await compactHour(db, hour, clients);
-      const finished = await db
-        .prepare(
-          `DELETE FROM rollup_pending WHERE hour = ?1 AND NOT EXISTS (
-             SELECT 1 FROM traffic_events WHERE ts >= ?1 AND ts < ?2 AND seq > ?3)`,
-        )
-        .bind(hour, hour + HOUR_MS, upToSeq)
-        .run();
-      return { rowsRead, ...compacted, casRetries, done: finished.meta.changes === 1 };
+      const [finished] = await db.batch([
+        db
+          .prepare(
+            `DELETE FROM rollup_pending WHERE hour = ?1 AND NOT EXISTS (
+               SELECT 1 FROM traffic_events WHERE ts >= ?1 AND ts < ?2 AND seq > ?3)`,
+          )
+          .bind(hour, hour + HOUR_MS, upToSeq),
+        // The query API's counter roll-ups, consistent with the removal above (same transaction).
+        ...counterRollupStatements(db, hour, closedBefore),
+      ]);
+      return { rowsRead, ...compacted, casRetries, done: finished?.meta.changes === 1 };
     } catch (error) {
       if (!isCasConflict(error) || ++casRetries >= MAX_ATTEMPTS) throw error;
     }
