@@ -45,11 +45,9 @@ async function sketchVariants(): Promise<{ latency: string[]; clients: string[] 
 export const benchPath = (p: number) => `/api/v1/resource-${p}/items/:id`;
 
 /** Writes the aggregates of DAYS days ending at `end` (a UTC day boundary). */
-export async function loadAggregates(
-  db: Awaited<ReturnType<Miniflare["getD1Database"]>>,
-  end: number,
-  log: (line: string) => void,
-): Promise<void> {
+type BenchD1 = Awaited<ReturnType<Miniflare["getD1Database"]>>;
+
+export async function loadAggregates(db: BenchD1, end: number, log: (line: string) => void): Promise<void> {
   const paths = JSON.stringify(Array.from({ length: PATH_COUNT }, (_, p) => benchPath(p)));
   const variants = await sketchVariants();
   const all = JSON.stringify(["*"]);
@@ -77,6 +75,7 @@ export async function loadAggregates(
           )
           .bind(kind, grain, starts, who, JSON.stringify(variants[kind]))
           .run();
+    await writeRollups(db, day, day + DAY_MS < end);
     if (end - day > HOT_DAYS * DAY_MS)
       await db
         .prepare("INSERT INTO day_lifecycle (day, cleaning_since, cleaned_at) VALUES (?1, ?2, ?2)")
@@ -84,4 +83,31 @@ export async function loadAggregates(
         .run();
     if ((d + 1) % 15 === 0) log(`loaded ${d + 1} of ${DAYS} days`);
   }
+  // The current hour still waits for rollup (its rows are read hourly, as in production).
+  await db
+    .prepare("INSERT INTO rollup_pending (hour) VALUES (?1)")
+    .bind(Math.floor(Date.now() / HOUR_MS) * HOUR_MS)
+    .run();
+}
+
+const SUMS = "sum(requests), sum(status_4xx), sum(status_5xx), sum(duration_sum_ms), max(duration_max_ms)";
+
+/** The counter roll-ups the rollup job writes (worker/src/db/stats-rollups.ts), for one day. */
+async function writeRollups(db: BenchD1, day: number, dayIsOver: boolean): Promise<void> {
+  await db
+    .prepare(
+      `INSERT INTO stats_hourly_totals SELECT hour, ${SUMS} FROM path_stats_hourly
+       WHERE hour >= ?1 AND hour < ?1 + ?2 GROUP BY hour`,
+    )
+    .bind(day, DAY_MS)
+    .run();
+  if (!dayIsOver) return;
+  for (const group of ["path, method", "'*', '*'"])
+    await db
+      .prepare(
+        `INSERT INTO path_stats_daily SELECT ?1, ${group}, ${SUMS} FROM path_stats_hourly
+         WHERE hour >= ?1 AND hour < ?1 + ?2 ${group.startsWith("path") ? "GROUP BY path, method" : ""}`,
+      )
+      .bind(day, DAY_MS)
+      .run();
 }

@@ -1,10 +1,12 @@
 /**
  * Response cache of the stats API (Cache API, `caches.default`), as route middleware.
  *
- * Key: the endpoint, every query parameter (sorted), the answer's format (JSON or CSV), the
- * current hour when the range end defaults to "now", and the data version (events stored, last
- * batch, last job run: one tiny D1 read), so an answer is fresh as soon as a batch lands or a job
- * changed how a range is stored — even for old ranges (late events, dead-letter replays). TTLs
+ * Key: the endpoint, every query parameter (sorted), the answer's format (JSON or CSV) and the
+ * current hour when the range end defaults to "now". Each entry carries the data version it was
+ * computed at (events stored, last batch, last job run: one tiny D1 read, made while the cache is
+ * looked up); an entry of another version is a miss, so an answer is fresh as soon as a batch
+ * lands or a job changed how a range is stored — even for old ranges (late events, dead-letter
+ * replays). TTLs
  * only bound how long an entry lives: the endpoint's own for a range still open (reaching into
  * the current hour), an hour for a closed one that late events may still reach, a day once no
  * event can be accepted for it any more (older than MAX_EVENT_AGE_DAYS).
@@ -21,6 +23,8 @@ import { countHit, countMiss } from "./cache-counts";
 import { parseInstant } from "./range";
 import { toCsv } from "./stats-csv";
 
+/** The data version an entry was computed at (stored with it, never sent to clients). */
+const VERSION_HEADER = "X-Pathmeter-Data-Version";
 /** TTL of a closed range that late events may still change (the data version keys it too). */
 const CLOSED_TTL_SECONDS = 3_600;
 /** TTL of a range no event can be accepted for any more. */
@@ -76,7 +80,13 @@ async function safely<T>(what: string, operation: () => Promise<T>): Promise<T |
 }
 
 /** The answer to the client: the body (or a 304) with its validators. */
-function answer(c: Context<AppEnv>, body: string, headers: Headers, ttl: number, state: string): Response {
+function answer(
+  c: Context<AppEnv>,
+  body: BodyInit | null,
+  headers: Headers,
+  ttl: number,
+  state: string,
+): Response {
   const etag = headers.get("ETag") ?? "";
   const common = {
     ETag: etag,
@@ -89,12 +99,12 @@ function answer(c: Context<AppEnv>, body: string, headers: Headers, ttl: number,
   return new Response(body, { headers: { ...common, "Content-Type": headers.get("Content-Type") ?? "" } });
 }
 
-function cacheKey(c: Context<AppEnv>, format: string, version: string, nowHour: number | null): Request {
+function cacheKey(c: Context<AppEnv>, format: string, nowHour: number | null): Request {
   const url = new URL(c.req.url);
   const params = [...url.searchParams].sort(([a, x], [b, y]) =>
     a === b ? (x < y ? -1 : 1) : a < b ? -1 : 1,
   );
-  params.push(["~format", format], ["~version", version]);
+  params.push(["~format", format]);
   if (nowHour !== null) params.push(["~hour", String(nowHour)]);
   return new Request(`${url.origin}/~pathmeter-cache${url.pathname}?${new URLSearchParams(params)}`);
 }
@@ -124,17 +134,21 @@ export const statsCache = (policy: CachePolicy): MiddlewareHandler<AppEnv> =>
           ? CLOSED_TTL_SECONDS
           : FINAL_TTL_SECONDS;
     const csv = policy.csv && wantsCsv(c) ? policy.csv : undefined;
-    const version = await readDataVersion(db);
-    const key = cacheKey(c, csv ? "csv" : "json", version, end === null ? hourOf(now) : null);
-    const hit = await safely("match", () => caches.default.match(key));
+    const key = cacheKey(c, csv ? "csv" : "json", end === null ? hourOf(now) : null);
+    // The version is checked against the one stored with the entry, so both reads run at once.
+    const [version, stored] = await Promise.all([
+      readDataVersion(db),
+      safely("match", () => caches.default.match(key)),
+    ]);
+    const hit = stored?.headers.get(VERSION_HEADER) === version ? stored : undefined;
     if (hit) {
       const write = countHit(db);
       if (write) await afterAnswer(c, write);
-      return answer(c, await hit.text(), hit.headers, ttl, "hit");
+      return answer(c, hit.body, hit.headers, ttl, "hit");
     }
     await next();
     if (c.res.status !== 200) return;
-    await countMiss(db);
+    const counted = countMiss(db);
     const json: unknown = await c.res.json();
     const body = csv
       ? toCsv(csv.schema, (json as Record<string, unknown[]>)[csv.rows] ?? [])
@@ -143,8 +157,12 @@ export const statsCache = (policy: CachePolicy): MiddlewareHandler<AppEnv> =>
       "Content-Type": csv ? "text/csv; charset=utf-8" : "application/json",
       ETag: await etagOf(body),
       "Cache-Control": `max-age=${ttl}`,
+      [VERSION_HEADER]: version,
     });
-    await safely("put", () => caches.default.put(key, new Response(body, { headers })));
+    await Promise.all([
+      counted,
+      safely("put", () => caches.default.put(key, new Response(body, { headers }))),
+    ]);
     c.res = undefined;
     c.res = answer(c, body, headers, ttl, "miss");
   };

@@ -9,9 +9,8 @@ import { dayStartOf, HOUR_MS, isoDay, parseIsoDay } from "../jobs/clock";
 import { decodeHll } from "../sketches/codec";
 import { HyperLogLog } from "../sketches/hll";
 import type { HourRange, PathFilter } from "./read-stats";
-import { toBytes } from "./sketch-store";
 import { type Grouping, groupByKey, keyColumns, keyOfRow, rowFilterSql, sketchKeys } from "./stats-grouping";
-import { readCoveringSketchRows } from "./stats-latency";
+import { fromHex, readCoveringSketchRows } from "./stats-latency";
 
 /** Starts (epoch ms) of the UTC days in range on which cleanup may have deleted detail rows. */
 async function cleanedDays(db: D1Database, range: HourRange): Promise<Set<number>> {
@@ -69,7 +68,7 @@ async function sketchedCounts(
     return union;
   };
   for (const row of sketches) {
-    const hll = await decodeHll(toBytes(row.sketch));
+    const hll = await decodeHll(fromHex(row.sketch));
     for (const key of sketchKeys(grouping, range, row)) unionOf(key).merge(hll);
   }
   for (const row of pending.results) unionOf(keyOfRow(grouping, row)).add(row.hash);

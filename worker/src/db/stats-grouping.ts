@@ -104,11 +104,7 @@ export function sketchKeys(
   return keys;
 }
 
-/** SQL of the sketches covering a range: hourly ones inside it, daily ones overlapping it. */
-export const COVERING_SKETCHES =
-  "((grain = 'hour' AND start >= ?1 AND start < ?2) OR (grain = 'day' AND start > ?3 AND start < ?2))";
-
-/** Params ?1..?3 of COVERING_SKETCHES. */
+/** Params ?1..?3 of a covering-sketches read: from, to, and the earliest daily sketch start + 1 day. */
 export const coveringParams = (range: HourRange): number[] => [
   range.fromHour,
   range.toHour,
