@@ -6,6 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { VarName } from "../worker/src/manifest";
+import { isReservedPrefix } from "../worker/src/shared/reserved-prefix";
 import { ConfigReader } from "./config-reader";
 import {
   type ConsumerSettings,
@@ -49,7 +50,7 @@ function readVars(r: ConfigReader): StackSettings["vars"] {
   } catch {
     r.fail("routes", "must be a list of templates starting with /", "--path 'routes[0]' /users/:id");
   }
-  if (!/^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/.test(vars.RESERVED_PREFIX))
+  if (!isReservedPrefix(vars.RESERVED_PREFIX))
     r.fail("reservedPrefix", `must look like /_pathmeter, got "${vars.RESERVED_PREFIX}"`, "/_pathmeter");
   for (const key of INTEGER_VAR_KEYS) {
     const name = VAR_KEYS[key];

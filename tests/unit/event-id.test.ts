@@ -1,7 +1,7 @@
 /** Event ids: format, determinism, and sensitivity to every input. */
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { eventId, requestIdOf } from "../../worker/src/gateway/event-id";
+import { eventId, requestIdOf } from "../../worker/src/event/id";
 
 const TS = 1_795_000_000_123;
 

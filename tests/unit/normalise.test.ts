@@ -1,7 +1,7 @@
 /** Path normalisation rules (invariant 4), as pure functions. */
 import { describe, expect, it } from "vitest";
 import { MAX_PATH_LENGTH } from "../../worker/src/event";
-import { cleanPath, createNormaliser, isIdSegment, normaliserFor } from "../../worker/src/gateway/normalise";
+import { cleanPath, createNormaliser, isIdSegment, normaliserFor } from "../../worker/src/event/normalise";
 
 describe("cleanPath", () => {
   it.each([

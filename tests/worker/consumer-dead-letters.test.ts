@@ -5,7 +5,7 @@
  */
 import { env } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { DeadLetterRow } from "../../worker/src/jobs/dead-letter-replay";
+import type { DeadLetterRow } from "../../worker/src/db/dead-letters";
 import { manifest } from "../../worker/src/manifest";
 import {
   allAcked,

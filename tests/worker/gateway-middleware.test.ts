@@ -6,7 +6,7 @@ import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:
 import { Hono } from "hono";
 import { afterEach, expect, it, vi } from "vitest";
 import type { TrafficEvent } from "../../worker/src/event";
-import { pathStats } from "../../worker/src/gateway/record";
+import { pathStats } from "../../worker/src/gateway/path-stats";
 import { TEST_SECRETS } from "../secrets";
 import {
   captureQueue,

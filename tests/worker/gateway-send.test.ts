@@ -1,12 +1,12 @@
 /**
- * sendEvents' chunking: ≤ 100 messages and ≤ 256 KB per sendBatch. The local queue of the test
+ * deliverEvents' chunking: ≤ 100 messages and ≤ 256 KB per sendBatch. The local queue of the test
  * pool accepts oversized batches (it does not enforce Queues' limits), so the chunk sizes are
  * asserted on what reaches sendBatch.
  */
 import { env } from "cloudflare:test";
 import { afterEach, expect, it, vi } from "vitest";
+import { deliverEvents, queueChunks } from "../../worker/src/delivery/send-events";
 import type { TrafficEvent } from "../../worker/src/event";
-import { deliverEvents, queueChunks } from "../../worker/src/gateway/send-events";
 import { captureQueue } from "./gateway-harness";
 
 afterEach(() => vi.restoreAllMocks());

@@ -6,16 +6,17 @@ import { Hono, type MiddlewareHandler } from "hono";
 import { archiveRoutes } from "./api/archives";
 import { requireAdminToken } from "./api/auth";
 import { deadLetterRoutes } from "./api/dead-letters";
-import { ApiError, onError } from "./api/errors";
+import { onError } from "./api/errors";
 import { jobsRoutes } from "./api/jobs";
 import { queryApi } from "./api/openapi";
 import { opsRoutes } from "./api/ops";
 import { snapshotRoutes } from "./api/snapshot";
 import type { AppEnv } from "./app-env";
 import { configOf } from "./config";
+import { pathStats } from "./gateway/path-stats";
 import { proxyToUpstream } from "./gateway/proxy";
-import { pathStats } from "./gateway/record";
 import { ingestRoutes } from "./ingest/route";
+import { ApiError } from "./shared/api-error";
 
 const withConfig: MiddlewareHandler<AppEnv> = async function withConfig(c, next) {
   c.set("config", configOf(c.env));

@@ -2,6 +2,7 @@
  * Config parsed once from the Worker's vars into typed values; nothing else reads `env.X` strings.
  */
 import type { Env } from "./env";
+import { isReservedPrefix } from "./shared/reserved-prefix";
 
 export interface Config {
   reservedPrefix: string;
@@ -49,7 +50,7 @@ const parseUpstream = (raw: string): URL | null => {
 
 const parsePrefix = (raw: string): string => {
   const prefix = raw.replace(/\/+$/, "");
-  if (!/^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/.test(prefix))
+  if (!isReservedPrefix(prefix))
     throw new ConfigError(`RESERVED_PREFIX must look like /_pathmeter, got "${raw}"`);
   return prefix;
 };

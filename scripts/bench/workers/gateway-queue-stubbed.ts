@@ -10,8 +10,8 @@ import { onError } from "../../../worker/src/api/errors";
 import type { AppEnv } from "../../../worker/src/app-env";
 import { configOf } from "../../../worker/src/config";
 import type { TrafficEvent } from "../../../worker/src/event";
+import { pathStats } from "../../../worker/src/gateway/path-stats";
 import { proxyToUpstream } from "../../../worker/src/gateway/proxy";
-import { pathStats } from "../../../worker/src/gateway/record";
 
 const discardingQueue = {
   send: async () => {},

@@ -6,15 +6,15 @@
  */
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
-import { type ArchivePart, PART_COLUMNS } from "../jobs/archive-metadata";
-import { DAY_MS, dayStartOf, isoDay, isoTime, parseIsoDay } from "../jobs/clock";
-import { ApiError } from "./errors";
+import { type ArchivePart, listPartsOfDays, type PartStatus, readPartsWithStatus } from "../db/archive-parts";
+import { ApiError } from "../shared/api-error";
+import { DAY_MS, dayStartOf, isoDay, isoTime, parseIsoDay } from "../shared/time";
 import { parseInstant } from "./range";
 
 export const archiveRoutes = new Hono<AppEnv>();
 
 /** Parts whose objects hold the archive (writing/invalid/damaged ones are left out of downloads). */
-const READABLE = ["uploaded", "verified", "cleaned"];
+const READABLE: PartStatus[] = ["uploaded", "verified", "cleaned"];
 
 const describePart = (p: ArchivePart) => ({
   day: p.day,
@@ -43,12 +43,8 @@ archiveRoutes.get("/", async function listParts(c) {
     throw new ApiError(400, "invalid_range", "from must be before to (ranges are half-open [from, to))");
   // Days starting in [from, to): the first is the day of `from` unless `from` is past its start.
   const firstDay = dayStartOf(from) === from ? from : dayStartOf(from) + DAY_MS;
-  const { results } = await c.env.DB.prepare(
-    `SELECT ${PART_COLUMNS} FROM archive_metadata WHERE day >= ?1 AND day < ?2 ORDER BY day, part`,
-  )
-    .bind(isoDay(firstDay), isoDay(dayStartOf(to - 1) + DAY_MS))
-    .all<ArchivePart>();
-  return c.json({ from: isoTime(from), to: isoTime(to), parts: results.map(describePart) });
+  const parts = await listPartsOfDays(c.env.DB, isoDay(firstDay), isoDay(dayStartOf(to - 1) + DAY_MS));
+  return c.json({ from: isoTime(from), to: isoTime(to), parts: parts.map(describePart) });
 });
 
 /** One body out of the parts' objects, gunzipped one after the other, pulled as the client reads. */
@@ -78,12 +74,7 @@ archiveRoutes.get("/:day", async function downloadDay(c) {
   const day = c.req.param("day");
   if (parseIsoDay(day) === null)
     throw new ApiError(400, "invalid_parameter", `"${day}" is not a YYYY-MM-DD date`);
-  const { results } = await c.env.DB.prepare(
-    `SELECT ${PART_COLUMNS} FROM archive_metadata
-     WHERE day = ?1 AND status IN (SELECT value FROM json_each(?2)) ORDER BY part`,
-  )
-    .bind(day, JSON.stringify(READABLE))
-    .all<ArchivePart>();
+  const results = await readPartsWithStatus(c.env.DB, day, READABLE);
   if (results.length === 0) throw new ApiError(404, "not_found", `no archive for ${day}`);
   const objects: R2ObjectBody[] = [];
   for (const part of results) {

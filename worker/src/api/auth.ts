@@ -5,7 +5,7 @@
 import type { MiddlewareHandler } from "hono";
 import { bearerAuth } from "hono/bearer-auth";
 import type { AppEnv } from "../app-env";
-import { ApiError } from "./errors";
+import { ApiError } from "../shared/api-error";
 
 export const requireAdminToken = (): MiddlewareHandler<AppEnv> =>
   async function requireAdminToken(c, next) {

@@ -18,7 +18,7 @@ import type { z } from "@hono/zod-openapi";
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app-env";
 import { readDataVersion } from "../db/stats-cache-counters";
-import { DAY_MS, HOUR_MS, hourOf } from "../jobs/clock";
+import { DAY_MS, HOUR_MS, hourOf } from "../shared/time";
 import { countHit, countMiss } from "./cache-counts";
 import { parseInstant } from "./range";
 import { toCsv } from "./stats-csv";

@@ -5,8 +5,9 @@
  */
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
-import { type DeadLetterStatus, listDeadLetters, replayDeadLetters } from "../jobs/dead-letter-replay";
-import { ApiError } from "./errors";
+import { type DeadLetterStatus, listDeadLetters } from "../db/dead-letters";
+import { ApiError } from "../shared/api-error";
+import { replayDeadLetters } from "./dead-letter-replay";
 
 export const deadLetterRoutes = new Hono<AppEnv>();
 

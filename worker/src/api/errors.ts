@@ -1,39 +1,11 @@
 /**
- * Errors callers can branch on: every pathmeter error response is
- * `{"error":{"code":"...","message":"..."}}` with a 4xx status for bad input, 401 without a token.
+ * The app's one error handler: `ApiError`s (shared/api-error.ts) and hono's HTTPExceptions become
+ * `{"error":{"code":"...","message":"..."}}` responses; anything else is a logged 500.
  */
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-
-export type ApiErrorCode =
-  | "unauthorized"
-  | "not_found"
-  | "bad_request"
-  | "invalid_json"
-  | "invalid_range"
-  | "invalid_parameter"
-  /** The stats API names the bad parameter: invalid_from, invalid_sort, ... */
-  | `invalid_${string}`
-  | "body_too_large"
-  | "too_many_events"
-  | "unsupported_media_type"
-  | "upstream_unreachable"
-  | "not_configured"
-  | "unavailable"
-  | "internal";
-
-export class ApiError extends HTTPException {
-  constructor(
-    status: ContentfulStatusCode,
-    readonly code: ApiErrorCode,
-    message: string,
-  ) {
-    super(status, { message });
-  }
-}
-
-export const errorBody = (code: ApiErrorCode, message: string) => ({ error: { code, message } });
+import { ApiError, type ApiErrorCode, errorBody } from "../shared/api-error";
 
 /** The app's one error handler: known errors keep their status; anything else is a logged 500. */
 export function onError(err: Error, c: Context): Response {

@@ -6,7 +6,8 @@ import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
 import { isJobName, JOBS } from "../jobs/registry";
 import { runJob } from "../jobs/run-job";
-import { ApiError } from "./errors";
+import { ApiError } from "../shared/api-error";
+import { errorMessage } from "../shared/errors";
 import { parseInstant } from "./range";
 
 export const jobsRoutes = new Hono<AppEnv>();
@@ -25,7 +26,7 @@ jobsRoutes.post("/:job", async function runJobNow(c) {
     return c.json(await runJob(name, c.env, now));
   } catch (error) {
     // The failure is recorded in job_runs (health shows it); the caller gets its message.
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     throw new ApiError(500, "internal", `job ${name} failed: ${message}`);
   }
 });

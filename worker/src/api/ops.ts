@@ -6,9 +6,13 @@
  */
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
+import { countDeadLetters } from "../db/dead-letters";
+import { type JobRunRecord, readJobRuns } from "../db/job-runs";
+import { readPipelineCounters } from "../db/pipeline-counters";
+import { readRejectionCounts } from "../db/rejections";
 import { type CronJob, manifest } from "../manifest";
+import { isoTime } from "../shared/time";
 import { cacheCounts } from "./cache-counts";
-import { isoTime } from "./range";
 
 export interface JobRun {
   startedAt: string;
@@ -31,49 +35,22 @@ export interface Health {
   jobs: Record<CronJob, { schedule: string; lastRun: JobRun | null }>;
 }
 
-interface JobRunRow {
-  job: string;
-  started_at: number;
-  finished_at: number | null;
-  outcome: string;
-  report: string;
-}
-
-const parseReport = (text: string): unknown => {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-};
-
-const toJobRun = (row: JobRunRow): JobRun => ({
-  startedAt: isoTime(row.started_at),
-  finishedAt: row.finished_at === null ? null : isoTime(row.finished_at),
-  outcome: row.outcome,
-  report: parseReport(row.report),
+const toJobRun = (run: JobRunRecord): JobRun => ({
+  startedAt: isoTime(run.startedAt),
+  finishedAt: run.finishedAt === null ? null : isoTime(run.finishedAt),
+  outcome: run.outcome,
+  report: run.report,
 });
 
 /** Reads the pipeline's health from the bookkeeping tables. */
 export async function readHealth(db: D1Database): Promise<Health> {
   const [counters, rejections, deadLetters, runs] = await Promise.all([
-    db
-      .prepare("SELECT name, value FROM pipeline_counters WHERE name IN ('events_stored', 'last_batch_at')")
-      .all<{ name: string; value: number }>(),
-    db
-      .prepare(
-        `SELECT source, code, sum(count) AS count FROM rejections
-         GROUP BY source, code ORDER BY source, code`,
-      )
-      .all<{ source: string; code: string; count: number }>(),
-    db
-      .prepare(`SELECT count(*) AS total, coalesce(sum(replayed_at IS NULL), 0) AS pending FROM dead_letters`)
-      .first<{ total: number; pending: number }>(),
-    db.prepare("SELECT job, started_at, finished_at, outcome, report FROM job_runs").all<JobRunRow>(),
+    readPipelineCounters(db),
+    readRejectionCounts(db),
+    countDeadLetters(db),
+    readJobRuns(db),
   ]);
-  const counter = new Map(counters.results.map((r) => [r.name, r.value]));
-  const lastBatch = counter.get("last_batch_at");
-  const runByJob = new Map(runs.results.map((r) => [r.job, toJobRun(r)]));
+  const runByJob = new Map(runs.map((r) => [r.job, toJobRun(r)]));
   const jobs = Object.fromEntries(
     Object.entries(manifest.crons).map(([job, schedule]) => [
       job,
@@ -81,13 +58,10 @@ export async function readHealth(db: D1Database): Promise<Health> {
     ]),
   ) as Health["jobs"];
   return {
-    eventsStored: counter.get("events_stored") ?? 0,
-    lastBatchAt: lastBatch === undefined ? null : isoTime(lastBatch),
-    rejected: {
-      total: rejections.results.reduce((sum, r) => sum + r.count, 0),
-      bySourceAndCode: rejections.results,
-    },
-    deadLetters: { total: deadLetters?.total ?? 0, pending: deadLetters?.pending ?? 0 },
+    eventsStored: counters.eventsStored,
+    lastBatchAt: counters.lastBatchAt === null ? null : isoTime(counters.lastBatchAt),
+    rejected: { total: rejections.reduce((sum, r) => sum + r.count, 0), bySourceAndCode: rejections },
+    deadLetters,
     jobs,
   };
 }

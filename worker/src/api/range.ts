@@ -6,7 +6,7 @@
  * widens them to whole UTC hours (stats-params.ts).
  */
 import { isPlausibleTimestamp } from "../event";
-import { ApiError } from "./errors";
+import { ApiError } from "../shared/api-error";
 
 const ISO_8601 =
   /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
@@ -53,6 +53,3 @@ export function parseInstant(name: string, raw: string): number {
     throw invalid(name, raw, "must lie between 2000 and 2100 (epoch milliseconds, not seconds)");
   return ms;
 }
-
-/** The ISO-8601 form in which ranges are echoed back. */
-export const isoTime = (ms: number): string => new Date(ms).toISOString();

@@ -1,8 +1,8 @@
 /** `GET /` — the latest KV snapshot `{version, generatedAt, asOf, from, to, n, paths}`. */
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
-import { SNAPSHOT_KEYS, type Snapshot } from "../jobs/snapshot";
-import { ApiError } from "./errors";
+import { ApiError } from "../shared/api-error";
+import { SNAPSHOT_KEYS, type Snapshot } from "../shared/snapshot";
 
 export const snapshotRoutes = new Hono<AppEnv>();
 

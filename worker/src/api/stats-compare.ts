@@ -5,11 +5,11 @@
  */
 import type { HourRange, PathFilter } from "../db/read-stats";
 import { groupKey } from "../db/sketch-store";
-import { type Counters, readCountersBy } from "../db/stats-counters";
+import { type Counters, NO_COUNTS, readCountersBy } from "../db/stats-counters";
 import type { PathGroup } from "../db/stats-grouping";
 import { readLatencyBy } from "../db/stats-latency";
+import { errorRate } from "../shared/stats-math";
 import { percentiles } from "../sketches/latency";
-import { errorRateOf, NO_TRAFFIC } from "./stats-figures";
 import type { CompareRow } from "./stats-schemas";
 
 export interface CompareInput {
@@ -27,7 +27,7 @@ export async function readComparison(db: D1Database, input: CompareInput): Promi
     readCountersBy(db, input.base, filter, { by: "path" }),
   ]);
   const keys = [...new Set([...current.keys(), ...base.keys()])];
-  const sideOf = (counters: Map<string, Counters>, key: string) => counters.get(key) ?? NO_TRAFFIC;
+  const sideOf = (counters: Map<string, Counters>, key: string) => counters.get(key) ?? NO_COUNTS;
   const groupOf = (key: string): PathGroup => JSON.parse(key) as [string, string];
   const chosen = keys
     .sort(
@@ -50,7 +50,7 @@ export async function readComparison(db: D1Database, input: CompareInput): Promi
       const histogram = latency.get(groupKey(path, method));
       return {
         requests: c.requests,
-        errorRate: errorRateOf(c),
+        errorRate: errorRate(c.requests, c.errors4xx, c.errors5xx),
         p95: percentiles(histogram ?? new Map()).p95,
       };
     };

@@ -10,7 +10,7 @@ import { readClientsBy } from "../db/stats-clients";
 import { type Counters, readCountersBy } from "../db/stats-counters";
 import type { PathGroup } from "../db/stats-grouping";
 import { readLatencyBy } from "../db/stats-latency";
-import { errorRateOf, latencyFigures } from "./stats-figures";
+import { errorRate, latencyFigures } from "../shared/stats-math";
 import type { Sort } from "./stats-params";
 import type { PathRow } from "./stats-schemas";
 
@@ -45,7 +45,7 @@ const countedRow = (c: Counters): PathRow => ({
   requests: c.requests,
   errors4xx: c.errors4xx,
   errors5xx: c.errors5xx,
-  errorRate: errorRateOf(c),
+  errorRate: errorRate(c.requests, c.errors4xx, c.errors5xx),
   latencyMs: { p50: null, p95: null, p99: null, avg: null },
   uniqueClients: 0,
 });
@@ -74,8 +74,8 @@ export async function readLeaderboard(db: D1Database, input: LeaderboardInput): 
   ]);
   const rows = chosen.map((c) => {
     const key = groupKey(c.path ?? "", c.method ?? "");
-    const { p50, p95, p99, avg } = latencyFigures(c, latency.get(key));
-    return { ...countedRow(c), latencyMs: { p50, p95, p99, avg }, uniqueClients: clients.get(key) ?? 0 };
+    const latencyMs = latencyFigures(latency.get(key) ?? new Map(), c.durationSumMs, c.requests);
+    return { ...countedRow(c), latencyMs, uniqueClients: clients.get(key) ?? 0 };
   });
   return rows.sort(order).slice(0, input.limit);
 }

@@ -7,8 +7,8 @@
 import { z } from "@hono/zod-openapi";
 import type { HourRange } from "../db/read-stats";
 import { HTTP_METHODS, MAX_PATH_LENGTH } from "../event";
-import { DAY_MS, HOUR_MS } from "../jobs/clock";
-import { ApiError } from "./errors";
+import { ApiError } from "../shared/api-error";
+import { DAY_MS, HOUR_MS } from "../shared/time";
 import { parseInstant } from "./range";
 
 /** Longest ranges accepted, after alignment. */

@@ -6,9 +6,9 @@
  */
 import { createRoute, OpenAPIHono, type z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env";
-import { DAY_MS, HOUR_MS, isoTime } from "../jobs/clock";
+import { errorBody } from "../shared/api-error";
+import { DAY_MS, HOUR_MS, isoTime } from "../shared/time";
 import { type CachePolicy, statsCache } from "./cache";
-import { errorBody } from "./errors";
 import { readSummary } from "./stats";
 import { readComparison } from "./stats-compare";
 import { readLeaderboard } from "./stats-leaderboard";

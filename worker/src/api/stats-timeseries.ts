@@ -4,12 +4,12 @@
  */
 import type { HourRange, PathFilter } from "../db/read-stats";
 import { readClientsBy } from "../db/stats-clients";
-import { readCountersBy } from "../db/stats-counters";
+import { NO_COUNTS, readCountersBy } from "../db/stats-counters";
 import { timeKey } from "../db/stats-grouping";
 import { readLatencyBy } from "../db/stats-latency";
-import { isoTime } from "../jobs/clock";
+import { errorRate } from "../shared/stats-math";
+import { isoTime } from "../shared/time";
 import { percentiles } from "../sketches/latency";
-import { errorRateOf, NO_TRAFFIC } from "./stats-figures";
 import type { Point } from "./stats-schemas";
 
 export interface TimeseriesInput {
@@ -30,13 +30,13 @@ export async function readTimeseries(db: D1Database, input: TimeseriesInput): Pr
   const points: Point[] = [];
   for (let t = input.range.fromHour; t < input.range.toHour; t += input.stepMs) {
     const key = timeKey(t);
-    const c = counters.get(key) ?? NO_TRAFFIC;
+    const c = counters.get(key) ?? NO_COUNTS;
     points.push({
       t: isoTime(t),
       requests: c.requests,
       errors4xx: c.errors4xx,
       errors5xx: c.errors5xx,
-      errorRate: errorRateOf(c),
+      errorRate: errorRate(c.requests, c.errors4xx, c.errors5xx),
       latencyMs: percentiles(latency.get(key) ?? new Map()),
       uniqueClients: clients.get(key) ?? 0,
     });

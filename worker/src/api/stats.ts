@@ -1,14 +1,13 @@
 /**
- * The summary of a time range (`GET /api/stats/summary`, routed in stats-routes.ts): totals read
- * from the hourly aggregates (counts, status classes, duration sum/max), the merged latency
- * sketch and the unique clients — the same grouped reads the leaderboard and time series use.
+ * Stats API: `GET /summary?from&to` — totals of a time range, read from the hourly aggregates
+ * (counts, status classes, duration sum/max), the merged latency sketch and the detail rows
+ * (unique clients). The full query API (paths, timeseries) builds on the same reads.
  */
 import { type HourRange, readLatencyHistogram, readUniqueClients } from "../db/read-stats";
-import { readCountersBy } from "../db/stats-counters";
+import { NO_COUNTS, readCountersBy } from "../db/stats-counters";
 import { TOTAL_KEY } from "../db/stats-grouping";
-import { percentiles } from "../sketches/latency";
-import { isoTime } from "./range";
-import { NO_TRAFFIC } from "./stats-figures";
+import { errorRate, latencyFigures } from "../shared/stats-math";
+import { isoTime } from "../shared/time";
 
 export interface Summary {
   /** Start of the range as aligned to whole UTC hours, ISO-8601. */
@@ -41,21 +40,18 @@ export async function readSummary(db: D1Database, range: HourRange): Promise<Sum
     readLatencyHistogram(db, range),
     readUniqueClients(db, range),
   ]);
-  const totals = counters.get(TOTAL_KEY) ?? NO_TRAFFIC;
+  const totals = counters.get(TOTAL_KEY) ?? NO_COUNTS;
   const { requests, errors4xx, errors5xx } = totals;
-  const hasRequests = requests > 0;
   return {
     from: isoTime(range.fromHour),
     to: isoTime(range.toHour),
     requests,
     errors4xx,
     errors5xx,
-    errorRate: hasRequests ? (errors4xx + errors5xx) / requests : 0,
+    errorRate: errorRate(requests, errors4xx, errors5xx),
     latencyMs: {
-      ...percentiles(histogram),
-      // Microsecond precision is far below anything a latency reader cares about.
-      avg: hasRequests ? Math.round((totals.durationSumMs / requests) * 1000) / 1000 : null,
-      max: hasRequests ? totals.durationMaxMs : null,
+      ...latencyFigures(histogram, totals.durationSumMs, requests),
+      max: requests > 0 ? totals.durationMaxMs : null,
     },
     uniqueClients,
     paths: totals.paths,

@@ -2,8 +2,10 @@
  * Dead-letter consumer: every message the events queue gave up on is kept in `dead_letters`
  * (payload, attempts, reason) for inspection and replay; nothing is dropped.
  */
+import { deadLetterInsertStatements } from "../db/dead-letters";
 import type { Env } from "../env";
 import { manifest } from "../manifest";
+import { errorMessage } from "../shared/errors";
 
 /** Why a message reaches this queue: the events consumer retried it `maxRetries` times. */
 const REASON = `delivery failed after ${manifest.queues.events.consumer.maxRetries} retries`;
@@ -24,16 +26,16 @@ const payloadOf = (body: unknown): string => {
 
 export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const now = Date.now();
-  const statements = batch.messages.map((m) =>
-    env.DB.prepare(
-      `INSERT INTO dead_letters (message_id, payload, attempts, reason, received_at)
-       VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (message_id) DO NOTHING`,
-    ).bind(m.id, payloadOf(m.body), m.attempts, REASON, now),
-  );
+  const messages = batch.messages.map((m) => ({
+    messageId: m.id,
+    payload: payloadOf(m.body),
+    attempts: m.attempts,
+  }));
+  const statements = deadLetterInsertStatements(env.DB, messages, REASON, now);
   try {
     await env.DB.batch(statements);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorMessage(error);
     console.error(`pathmeter: storing ${batch.messages.length} dead letters failed, retrying: ${reason}`);
     const delaySeconds = manifest.queues.deadLetters.consumer.retryDelaySeconds;
     for (const message of batch.messages) message.retry({ delaySeconds });

@@ -10,6 +10,7 @@ import { eventWriteStatements } from "../db/write-events";
 import type { Env } from "../env";
 import { type TrafficEvent, validateTrafficEvent } from "../event";
 import { manifest } from "../manifest";
+import { errorMessage } from "../shared/errors";
 
 export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const valid: TrafficEvent[] = [];
@@ -27,7 +28,7 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Pro
   try {
     if (statements.length > 0) await env.DB.batch(statements);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorMessage(error);
     console.error(`pathmeter: storing a batch of ${batch.messages.length} failed, retrying: ${reason}`);
     const delaySeconds = manifest.queues.events.consumer.retryDelaySeconds;
     for (const message of batch.messages) message.retry({ delaySeconds });

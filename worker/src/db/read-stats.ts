@@ -53,3 +53,27 @@ export async function readUniqueClients(
   const byKey = await readClientsBy(db, range, filter, { by: "total" });
   return byKey.get(TOTAL_KEY) ?? 0;
 }
+
+/** Totals of one (path, method) over a range, as ranked by `readTopPathTotals`. */
+export interface PathTotals {
+  path: string;
+  method: string;
+  requests: number;
+  errors4xx: number;
+  errors5xx: number;
+  durationSumMs: number;
+}
+
+/** The top `n` (path, method) pairs of `range` by requests (ties by path, method). */
+export async function readTopPathTotals(db: D1Database, range: HourRange, n: number): Promise<PathTotals[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT path, method, sum(requests) AS requests, sum(status_4xx) AS errors4xx,
+         sum(status_5xx) AS errors5xx, sum(duration_sum_ms) AS durationSumMs
+       FROM path_stats_hourly WHERE hour >= ?1 AND hour < ?2
+       GROUP BY path, method ORDER BY requests DESC, path, method LIMIT ?3`,
+    )
+    .bind(range.fromHour, range.toHour, n)
+    .all<PathTotals>();
+  return results;
+}

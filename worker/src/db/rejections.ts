@@ -3,6 +3,7 @@
  * per message id (with a truncated payload) so a redelivered batch cannot count them twice.
  */
 import type { Rejection, RejectionCode } from "../event";
+import { isoDay } from "../shared/time";
 
 export interface RejectedMessage {
   messageId: string;
@@ -12,8 +13,6 @@ export interface RejectedMessage {
 
 /** Payloads kept for inspection are cut to this many characters. */
 const MAX_PAYLOAD_CHARS = 2_000;
-
-const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 const preview = (body: unknown): string => {
   let text: string;
@@ -31,7 +30,7 @@ export function rejectedMessageStatements(
   messages: readonly RejectedMessage[],
   now: number,
 ): D1PreparedStatement[] {
-  const day = dayOf(now);
+  const day = isoDay(now);
   return messages.flatMap((m) => [
     db
       .prepare(
@@ -57,7 +56,7 @@ export function ingestRejectionStatements(
 ): D1PreparedStatement[] {
   const counts = new Map<RejectionCode, number>();
   for (const code of codes) counts.set(code, (counts.get(code) ?? 0) + 1);
-  const day = dayOf(now);
+  const day = isoDay(now);
   return [...counts].map(([code, count]) =>
     db
       .prepare(
@@ -66,4 +65,17 @@ export function ingestRejectionStatements(
       )
       .bind(day, code, count),
   );
+}
+
+/** Rejections counted so far, per source and code (all days together). */
+export async function readRejectionCounts(
+  db: D1Database,
+): Promise<{ source: string; code: string; count: number }[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT source, code, sum(count) AS count FROM rejections
+       GROUP BY source, code ORDER BY source, code`,
+    )
+    .all<{ source: string; code: string; count: number }>();
+  return results;
 }

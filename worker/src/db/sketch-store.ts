@@ -7,7 +7,7 @@
  * CHECK forbids any row, so a lost race fails the statement and D1 rolls the whole batch back;
  * the caller re-reads and retries. Two concurrent jobs can therefore never lose or double a merge.
  */
-import { DAY_MS } from "../jobs/clock";
+import { DAY_MS } from "../shared/time";
 
 export type Grain = "hour" | "day";
 export type SketchKind = "latency" | "clients";
@@ -119,3 +119,40 @@ export function casWriteStatements(
         .bind(key.kind, key.grain, key.start, key.path, key.method, sketch);
   return [write, casGuard(db, 1)];
 }
+
+/** Starts of the UTC days holding hourly sketches that start before `cutoff`, oldest first. */
+export async function hourlySketchDaysBefore(db: D1Database, cutoff: number): Promise<number[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT DISTINCT start - start % ${DAY_MS} AS day FROM path_sketches
+       WHERE grain = 'hour' AND start < ?1 ORDER BY day`,
+    )
+    .bind(cutoff)
+    .all<{ day: number }>();
+  return results.map((r) => r.day);
+}
+
+/** The (path, method) groups with hourly sketches in the UTC day starting at `day`. */
+export async function hourlySketchGroupsOfDay(db: D1Database, day: number): Promise<[string, string][]> {
+  const { results } = await db
+    .prepare(
+      "SELECT DISTINCT path, method FROM path_sketches WHERE grain = 'hour' AND start >= ?1 AND start < ?2",
+    )
+    .bind(day, day + DAY_MS)
+    .all<{ path: string; method: string }>();
+  return results.map((r) => [r.path, r.method]);
+}
+
+/** Statements deleting hourly sketches at the versions read; the batch fails if any changed. */
+export const deleteSketchesStatements = (
+  db: D1Database,
+  sketches: readonly Pick<StoredSketch, "id" | "version">[],
+): D1PreparedStatement[] => [
+  db
+    .prepare(
+      `DELETE FROM path_sketches WHERE grain = 'hour'
+       AND (id, version) IN (SELECT value ->> '$[0]', value ->> '$[1]' FROM json_each(?1))`,
+    )
+    .bind(JSON.stringify(sketches.map((s) => [s.id, s.version]))),
+  casGuard(db, sketches.length),
+];

@@ -5,20 +5,18 @@
  * sketches covering it and of the client hashes of hours still pending rollup (rows in no sketch
  * yet, late rows of a cleaned day included) — within 1.7%, practically exact while sparse.
  */
-import { dayStartOf, HOUR_MS, isoDay, parseIsoDay } from "../jobs/clock";
+import { dayStartOf, HOUR_MS, isoDay, parseIsoDay } from "../shared/time";
 import { decodeHll } from "../sketches/codec";
 import { HyperLogLog } from "../sketches/hll";
+import { daysCleaning } from "./day-lifecycle";
 import type { HourRange, PathFilter } from "./read-stats";
 import { type Grouping, groupByKey, keyColumns, keyOfRow, rowFilterSql, sketchKeys } from "./stats-grouping";
 import { fromHex, readCoveringSketchRows } from "./stats-latency";
 
 /** Starts (epoch ms) of the UTC days in range on which cleanup may have deleted detail rows. */
 async function cleanedDays(db: D1Database, range: HourRange): Promise<Set<number>> {
-  const { results } = await db
-    .prepare(`SELECT day FROM day_lifecycle WHERE day >= ?1 AND day <= ?2 AND cleaning_since IS NOT NULL`)
-    .bind(isoDay(range.fromHour), isoDay(range.toHour - 1))
-    .all<{ day: string }>();
-  return new Set(results.map((r) => parseIsoDay(r.day) ?? 0));
+  const days = await daysCleaning(db, isoDay(range.fromHour), isoDay(range.toHour - 1));
+  return new Set(days.map((day) => parseIsoDay(day) ?? 0));
 }
 
 /** Exact distinct clients from the detail rows, by key. */

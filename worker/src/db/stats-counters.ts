@@ -5,7 +5,7 @@
  * series, hours from stats_hourly_totals — each only while none of its hours waits in
  * rollup_pending — and path_stats_hourly for the rest. One statement, so one consistent snapshot.
  */
-import { DAY_MS, HOUR_MS } from "../jobs/clock";
+import { DAY_MS, HOUR_MS } from "../shared/time";
 import type { HourRange, PathFilter } from "./read-stats";
 import { type Grouping, groupByKey, keyColumns, keyOfRow, rowFilterSql } from "./stats-grouping";
 import { OTHER_PATH } from "./write-events";
@@ -23,6 +23,16 @@ export interface Counters {
   /** Distinct path templates, `(other)` not counted. */
   paths: number;
 }
+
+/** Counters of a group without traffic. */
+export const NO_COUNTS: Counters = {
+  requests: 0,
+  errors4xx: 0,
+  errors5xx: 0,
+  durationSumMs: 0,
+  durationMaxMs: null,
+  paths: 0,
+};
 
 const COLUMNS = "requests, status_4xx, status_5xx, duration_sum_ms, duration_max_ms";
 const SUMS = `sum(requests) AS requests, sum(status_4xx) AS errors4xx, sum(status_5xx) AS errors5xx,

@@ -4,7 +4,7 @@
  * columns make its key in a table and which keys a stored sketch contributes to — a daily sketch
  * covers all 24 hourly buckets of its day (the finest resolution kept once sketches are tiered).
  */
-import { DAY_MS, HOUR_MS } from "../jobs/clock";
+import { DAY_MS, HOUR_MS } from "../shared/time";
 import type { HourRange, PathFilter } from "./read-stats";
 import { ALL, groupKey } from "./sketch-store";
 

@@ -6,7 +6,7 @@
  * use a roll-up row only when none of its hours is pending; late events put their hour back in
  * rollup_pending in the same transaction as their counters, so answers stay exact.
  */
-import { DAY_MS } from "../jobs/clock";
+import { DAY_MS } from "../shared/time";
 
 const SUMS = `sum(requests), sum(status_4xx), sum(status_5xx), sum(duration_sum_ms), max(duration_max_ms)`;
 const REPLACE = `requests = excluded.requests, status_4xx = excluded.status_4xx, status_5xx = excluded.status_5xx,

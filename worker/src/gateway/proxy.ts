@@ -9,8 +9,9 @@
  */
 import type { Handler } from "hono";
 import { proxy } from "hono/proxy";
-import { ApiError } from "../api/errors";
 import type { AppEnv } from "../app-env";
+import { ApiError } from "../shared/api-error";
+import { errorMessage } from "../shared/errors";
 
 /** The upstream URL of a request: upstream origin + upstream base path + request path + query. */
 export function upstreamTarget(upstream: URL, requestUrl: string): string {
@@ -38,9 +39,7 @@ export const proxyToUpstream = (): Handler<AppEnv> =>
         redirect: "manual",
       });
     } catch (error) {
-      console.warn(
-        `pathmeter: upstream unreachable: ${error instanceof Error ? error.message : String(error)}`,
-      );
+      console.warn(`pathmeter: upstream unreachable: ${errorMessage(error)}`);
       throw new ApiError(502, "upstream_unreachable", "the upstream API could not be reached");
     }
   };

@@ -3,7 +3,8 @@
  * list of raw items for per-event validation. Everything wrong with the body as a whole is a 4xx
  * here; what is wrong with one item is that item's rejection later.
  */
-import { ApiError } from "../api/errors";
+import { ApiError } from "../shared/api-error";
+import { errorMessage } from "../shared/errors";
 
 /** Events per ingest request. */
 export const MAX_INGEST_EVENTS = 1_000;
@@ -26,8 +27,6 @@ export function formatOf(contentType: string | undefined): BodyFormat | null {
 const tooMany = (count: number) =>
   new ApiError(413, "too_many_events", `at most ${MAX_INGEST_EVENTS} events per request, got ${count}`);
 
-const reason = (error: unknown) => (error instanceof Error ? error.message : String(error));
-
 function parseNdjson(text: string): unknown[] {
   const lines = text
     .split("\n")
@@ -38,7 +37,7 @@ function parseNdjson(text: string): unknown[] {
     try {
       return JSON.parse(line) as unknown;
     } catch (error) {
-      throw new ApiError(400, "invalid_json", `line ${number} is not valid JSON: ${reason(error)}`);
+      throw new ApiError(400, "invalid_json", `line ${number} is not valid JSON: ${errorMessage(error)}`);
     }
   });
 }
@@ -57,7 +56,7 @@ export function parseEventsBody(format: BodyFormat, text: string): unknown[] {
     parsed = JSON.parse(text);
   } catch (error) {
     if (trimmed.startsWith("{")) return parseNdjson(text);
-    throw new ApiError(400, "invalid_json", `the body is not valid JSON: ${reason(error)}`);
+    throw new ApiError(400, "invalid_json", `the body is not valid JSON: ${errorMessage(error)}`);
   }
   if (Array.isArray(parsed)) {
     if (parsed.length > MAX_INGEST_EVENTS) throw tooMany(parsed.length);

@@ -9,13 +9,14 @@
  */
 import { Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { ApiError } from "../api/errors";
 import type { AppEnv } from "../app-env";
 import { ingestRejectionStatements } from "../db/rejections";
+import { deliverEvents, eventSinkOf } from "../delivery/send-events";
 import type { RejectionCode, TrafficEvent } from "../event";
-import { MissingSaltError } from "../gateway/client-hash";
-import { normaliserFor } from "../gateway/normalise";
-import { sendEvents } from "../gateway/send-events";
+import { MissingSaltError } from "../event/client-hash";
+import { normaliserFor } from "../event/normalise";
+import { ApiError } from "../shared/api-error";
+import { errorMessage } from "../shared/errors";
 import { formatOf, parseEventsBody } from "./parse-body";
 import { ingestEvent } from "./validate";
 
@@ -60,9 +61,7 @@ async function countRejections(
   try {
     await db.batch(statements);
   } catch (error) {
-    console.error(
-      `pathmeter: counting ${rejected.length} ingest rejections failed: ${error instanceof Error ? error.message : error}`,
-    );
+    console.error(`pathmeter: counting ${rejected.length} ingest rejections failed: ${errorMessage(error)}`);
   }
 }
 
@@ -94,7 +93,7 @@ ingestRoutes.post("/", requireEventsContentType, limitBody, async function inges
     throw error;
   }
 
-  if (accepted.length > 0 && (await sendEvents(c.env, accepted)) === "failed")
+  if (accepted.length > 0 && (await deliverEvents(eventSinkOf(c.env), accepted)) === "failed")
     throw new ApiError(
       503,
       "unavailable",

@@ -10,15 +10,17 @@ import {
   isHttpMethod,
   isHttpStatus,
   isPlausibleTimestamp,
+  isRecord,
   MAX_ID_LENGTH,
-  type RejectionCode,
+  reject,
   type TrafficEvent,
   type Validated,
   validateTrafficEvent,
 } from "../event";
-import { hashClientIp } from "../gateway/client-hash";
-import { eventId } from "../gateway/event-id";
-import type { Normaliser } from "../gateway/normalise";
+import { hashClientIp } from "../event/client-hash";
+import { eventId } from "../event/id";
+import type { Normaliser } from "../event/normalise";
+import { DAY_MS } from "../shared/time";
 
 export interface IngestContext {
   /** Time of the request, epoch ms. */
@@ -32,19 +34,10 @@ export interface IngestContext {
 
 /** Events starting more than this far ahead of the server clock are `in_future`. */
 export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
-const DAY_MS = 86_400_000;
 const MAX_REQUEST_ID_LENGTH = 200;
 /** A hash, never an address: no dots or colons, so a raw IP cannot pass as a clientHash. */
 const CLIENT_HASH = /^[\w-]{1,64}$/;
 const CLIENT_IP = /^[0-9A-Fa-f:.]{2,45}$/;
-
-const reject = (code: RejectionCode, message: string): Validated<never> => ({
-  ok: false,
-  rejection: { code, message },
-});
-
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** The client hash of an event: its clientIp hashed with the salt, its clientHash, or hash(""). */
 async function clientOf(event: Record<string, unknown>, salt: string): Promise<Validated<string>> {

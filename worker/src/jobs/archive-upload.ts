@@ -3,7 +3,7 @@
  * (CompressionStream) → fixed 5 MiB multipart parts. Memory stays at one part buffer plus one
  * page of rows whatever the size of the day, so 1,000,000 events fit in a Worker's 128 MB.
  */
-import { toHex } from "./hex";
+import { toHex } from "../shared/hex";
 
 /** R2 needs every part but the last to be at least 5 MiB and all of the same size. */
 export const UPLOAD_PART_BYTES = 5 * 1024 * 1024;

@@ -10,17 +10,29 @@
  * finds a "writing" part (a crash) aborts that upload and writes the part again under the same
  * key, and "invalid" parts (failed verification, rows intact) are rewritten the same way.
  */
+
+import {
+  type ArchivePart,
+  readParts,
+  recordPartUploaded,
+  recordPartUploadId,
+  recordPartWriting,
+} from "../db/archive-parts";
+import { type ArchivedEvent, dayRowBounds, dayRowPages, daysWithRowsBefore } from "../db/event-rows";
 import type { Env } from "../env";
-import { type ArchivePart, partKey, readParts } from "./archive-metadata";
-import { type ArchivedEvent, dayRowBounds, dayRowPages, daysWithRowsBefore, toLine } from "./archive-rows";
+import { DAY_MS, dayStartOf, isoDay } from "../shared/time";
+import { toLine } from "./archive-line";
 import { streamToUpload } from "./archive-upload";
-import { DAY_MS, dayStartOf, isoDay } from "./clock";
 import type { JobFn } from "./job";
 
 export interface ArchiveOptions {
   /** Events per part (one R2 object); bounds the work lost to a crash. @default 250_000 */
   maxRecordsPerPart?: number;
 }
+
+/** `archive/YYYY/MM/DD/part-NNNN.jsonl.gz` */
+export const partKey = (day: string, part: number): string =>
+  `archive/${day.replaceAll("-", "/")}/part-${String(part).padStart(4, "0")}.jsonl.gz`;
 
 interface PartPlan {
   day: number;
@@ -39,41 +51,17 @@ interface PartPlan {
 async function writePart(env: Env, plan: PartPlan) {
   const day = isoDay(plan.day);
   const key = partKey(day, plan.part);
-  await env.DB.prepare(
-    `INSERT INTO archive_metadata (day, part, key, status, after_seq, max_seq, created_at)
-     VALUES (?1, ?2, ?3, 'writing', ?4, ?5, ?6)
-     ON CONFLICT (day, part) DO UPDATE SET status = 'writing', after_seq = excluded.after_seq,
-       max_seq = excluded.max_seq, min_seq = NULL, records = NULL, sha256 = NULL, upload_id = NULL,
-       reason = NULL, uploaded_at = NULL, verified_at = NULL`,
-  )
-    .bind(day, plan.part, key, plan.afterSeq, plan.rewrite ? plan.upToSeq : null, Date.now())
-    .run();
+  const part = { day, part: plan.part };
+  const maxSeq = plan.rewrite ? plan.upToSeq : null;
+  await recordPartWriting(env.DB, { ...part, key, afterSeq: plan.afterSeq, maxSeq }, Date.now());
   const upload = await env.ARCHIVE.createMultipartUpload(key, {
     httpMetadata: { contentType: "application/gzip" },
     customMetadata: { day, part: String(plan.part), afterSeq: String(plan.afterSeq) },
   });
-  await env.DB.prepare("UPDATE archive_metadata SET upload_id = ?3 WHERE day = ?1 AND part = ?2")
-    .bind(day, plan.part, upload.uploadId)
-    .run();
+  await recordPartUploadId(env.DB, part, upload.uploadId);
   const pages = dayRowPages(env.DB, plan.day, plan.readFrom, plan.upToSeq, plan.limit);
   const object = await streamToUpload(pages, (row) => toLine(row as ArchivedEvent), upload);
-  await env.DB.prepare(
-    `UPDATE archive_metadata SET status = 'uploaded', max_seq = ?3, min_seq = ?4, records = ?5,
-       uncompressed_bytes = ?6, compressed_bytes = ?7, sha256 = ?8, upload_id = NULL, uploaded_at = ?9
-     WHERE day = ?1 AND part = ?2`,
-  )
-    .bind(
-      day,
-      plan.part,
-      object.maxSeq,
-      object.minSeq,
-      object.records,
-      object.uncompressedBytes,
-      object.compressedBytes,
-      object.sha256,
-      Date.now(),
-    )
-    .run();
+  await recordPartUploaded(env.DB, part, object, Date.now());
   return {
     part: plan.part,
     key,

@@ -9,10 +9,13 @@
  * later arrivals stay until the next archive run puts them in a new part. Aggregates and
  * sketches are never touched here.
  */
+
+import { type ArchivePart, partsCleanedStatement, readParts, setPartStatus } from "../db/archive-parts";
+import { dayCleanedStatement, markDayCleaning } from "../db/day-lifecycle";
+import { countRowsAfter, daysWithRowsBefore, deleteArchivedRows } from "../db/event-rows";
+import { pendingHours } from "../db/rollup-inputs";
 import type { Env } from "../env";
-import { type ArchivePart, readParts, setPartStatus } from "./archive-metadata";
-import { daysWithRowsBefore } from "./archive-rows";
-import { DAY_MS, dayStartOf, isoDay, isoTime } from "./clock";
+import { DAY_MS, dayStartOf, isoDay, isoTime } from "../shared/time";
 import type { JobFn } from "./job";
 import { verifyPart } from "./verify-part";
 
@@ -33,21 +36,25 @@ export interface DayCleanup {
   notYetArchived?: number;
 }
 
-/** Why the day may not be cleaned yet, or null. Verifies (and marks) its parts. */
-async function refusal(env: Env, day: number, parts: ArchivePart[], now: number): Promise<string | null> {
+/**
+ * Checks that `day` may be cleaned: every part finished and verified (verifying an uploaded part
+ * marks it verified, a failing one invalid or damaged), no hour still pending rollup. Returns
+ * why the day must wait, or null when it may be cleaned.
+ */
+async function verifyDayForCleanup(
+  env: Env,
+  day: number,
+  parts: ArchivePart[],
+  now: number,
+): Promise<string | null> {
   if (parts.length === 0) return "not archived yet";
   const unfinished = parts.find((p) => p.status === "writing");
   if (unfinished)
     return `part ${unfinished.part} is not completely uploaded (the next archive run redoes it)`;
   const bad = parts.find((p) => p.status === "invalid" || p.status === "damaged");
   if (bad) return `part ${bad.part} is ${bad.status}: ${bad.reason ?? "no reason recorded"}`;
-  const pending = await env.DB.prepare(
-    "SELECT hour FROM rollup_pending WHERE hour >= ?1 AND hour < ?2 ORDER BY hour",
-  )
-    .bind(day, day + DAY_MS)
-    .all<{ hour: number }>();
-  if (pending.results.length > 0)
-    return `hours not rolled up yet: ${pending.results.map((r) => isoTime(r.hour)).join(", ")}`;
+  const pending = await pendingHours(env.DB, day, day + DAY_MS);
+  if (pending.length > 0) return `hours not rolled up yet: ${pending.map(isoTime).join(", ")}`;
   for (const part of parts) {
     if (part.status === "cleaned") continue;
     // An "uploaded" part's rows are all still in D1 (nothing is deleted before all parts verify);
@@ -55,10 +62,10 @@ async function refusal(env: Env, day: number, parts: ArchivePart[], now: number)
     const withRows = part.status === "uploaded";
     const reason = await verifyPart(env.DB, env.ARCHIVE, part, withRows);
     if (reason) {
-      await setPartStatus(env.DB, part, withRows ? "invalid" : "damaged", reason, now).run();
+      await setPartStatus(env.DB, part, withRows ? "invalid" : "damaged", reason, now);
       return `part ${part.part} failed verification: ${reason}`;
     }
-    if (withRows) await setPartStatus(env.DB, part, "verified", null, now).run();
+    if (withRows) await setPartStatus(env.DB, part, "verified", null, now);
   }
   return null;
 }
@@ -72,42 +79,25 @@ async function cleanupDay(
   const iso = isoDay(day);
   const parts = await readParts(env.DB, iso);
   const wallNow = Date.now();
-  const refused = await refusal(env, day, parts, wallNow);
+  const refused = await verifyDayForCleanup(env, day, parts, wallNow);
   if (refused) return { day: iso, deleted: 0, done: false, refused };
   const coveredSeq = Math.max(...parts.map((p) => p.maxSeq ?? 0));
-  await env.DB.prepare(
-    `INSERT INTO day_lifecycle (day, cleaning_since) VALUES (?1, ?2)
-     ON CONFLICT (day) DO UPDATE SET cleaning_since = coalesce(cleaning_since, excluded.cleaning_since)`,
-  )
-    .bind(iso, wallNow)
-    .run();
+  await markDayCleaning(env.DB, iso, wallNow);
   let deleted = 0;
   let done = false;
   while (budget.batches > 0 && !done) {
     budget.batches--;
-    const result = await env.DB.prepare(
-      `DELETE FROM traffic_events WHERE seq IN (
-         SELECT seq FROM traffic_events WHERE ts >= ?1 AND ts < ?2 AND seq <= ?3 LIMIT ?4)`,
-    )
-      .bind(day, day + DAY_MS, coveredSeq, batchRows)
-      .run();
-    deleted += result.meta.changes;
-    done = result.meta.changes < batchRows;
+    const changes = await deleteArchivedRows(env.DB, day, coveredSeq, batchRows);
+    deleted += changes;
+    done = changes < batchRows;
   }
-  if (done) {
+  if (done)
     await env.DB.batch([
-      env.DB.prepare(
-        "UPDATE archive_metadata SET status = 'cleaned', cleaned_at = ?2 WHERE day = ?1 AND status = 'verified'",
-      ).bind(iso, wallNow),
-      env.DB.prepare("UPDATE day_lifecycle SET cleaned_at = ?2 WHERE day = ?1").bind(iso, wallNow),
+      partsCleanedStatement(env.DB, iso, wallNow),
+      dayCleanedStatement(env.DB, iso, wallNow),
     ]);
-  }
-  const late = await env.DB.prepare(
-    "SELECT count(*) AS n FROM traffic_events WHERE ts >= ?1 AND ts < ?2 AND seq > ?3",
-  )
-    .bind(day, day + DAY_MS, coveredSeq)
-    .first<{ n: number }>();
-  return { day: iso, deleted, done, ...(late?.n ? { notYetArchived: late.n } : {}) };
+  const late = await countRowsAfter(env.DB, day, coveredSeq);
+  return { day: iso, deleted, done, ...(late ? { notYetArchived: late } : {}) };
 }
 
 /** The cleanup job with its options (tests use small batches). */

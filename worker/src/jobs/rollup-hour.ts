@@ -8,10 +8,11 @@
  * arrived meanwhile, so an interrupted or overtaken rollup is simply redone (merges are
  * idempotent for clients, and moved bucket counts are gone from the source).
  */
-
-import { ALL, casGuard, groupKey, isCasConflict, readSketchesAt } from "../db/sketch-store";
+import { finishPendingHour, latestSeq, type MovedBucket, moveBucketsStatements } from "../db/rollup-inputs";
+import { ALL, groupKey, isCasConflict, readSketchesAt } from "../db/sketch-store";
 import { counterRollupStatements } from "../db/stats-rollups";
-import { dayStartOf, HOUR_MS } from "./clock";
+import { withCasRetry } from "../shared/cas";
+import { dayStartOf, HOUR_MS } from "../shared/time";
 import { addHourBuckets, addHourClients, type Deltas, type Group } from "./rollup-read";
 import { addDelta, emptyDelta, mergeWrite, type SketchDelta } from "./sketch-merge";
 
@@ -29,8 +30,11 @@ export interface HourRollup {
   done: boolean;
 }
 
-/** One batch: the sketches of `chunk` and of the total, and the subtraction of the moved buckets. */
-async function chunkStatements(
+/**
+ * Reads the stored sketches of `chunk`'s groups and of the total, and returns one batch: their
+ * compare-and-swap writes with the chunk's deltas merged in, and the subtraction of the moved buckets.
+ */
+async function readAndMergeChunk(
   db: D1Database,
   hour: number,
   chunk: Deltas,
@@ -42,7 +46,7 @@ async function chunkStatements(
     readSketchesAt(db, "day", day, groups),
   ]);
   const total = emptyDelta();
-  const moved: [number, string, string, number, number][] = [];
+  const moved: MovedBucket[] = [];
   const statements: D1PreparedStatement[] = [];
   let sketches = 0;
   const write = async ([path, method]: Group, delta: SketchDelta) => {
@@ -60,24 +64,7 @@ async function chunkStatements(
     await write(group, delta);
   }
   await write([ALL, ALL], total);
-  if (moved.length > 0) {
-    statements.push(
-      db
-        .prepare(
-          // The hour travels in each entry so SQLite walks json_each and looks rows up by primary
-          // key; a constant hour would make it scan the hour's rows × json_each (quadratic).
-          `UPDATE path_latency_hourly SET count = count - m.n
-           FROM (SELECT value ->> '$[0]' AS hour, value ->> '$[1]' AS path, value ->> '$[2]' AS method,
-                   value ->> '$[3]' AS bucket, value ->> '$[4]' AS n FROM json_each(?1)) AS m
-           WHERE path_latency_hourly.hour = m.hour AND path_latency_hourly.path = m.path
-             AND path_latency_hourly.method = m.method AND path_latency_hourly.bucket = m.bucket`,
-        )
-        .bind(JSON.stringify(moved)),
-      // Every bucket row read must still be there: otherwise someone else moved it first.
-      casGuard(db, moved.length),
-      db.prepare("DELETE FROM path_latency_hourly WHERE hour = ?1 AND count = 0").bind(hour),
-    );
-  }
+  statements.push(...moveBucketsStatements(db, hour, moved));
   return { statements, sketches };
 }
 
@@ -92,7 +79,7 @@ async function compactHour(db: D1Database, hour: number, clients: Deltas) {
   let bucketRowsMoved = 0;
   for (let i = 0; i < entries.length; i += GROUPS_PER_BATCH) {
     const chunk: Deltas = new Map(entries.slice(i, i + GROUPS_PER_BATCH));
-    const { statements, sketches } = await chunkStatements(db, hour, chunk);
+    const { statements, sketches } = await readAndMergeChunk(db, hour, chunk);
     if (statements.length === 0) continue;
     await db.batch(statements);
     for (const { delta } of chunk.values()) bucketRowsMoved += delta.latency.size;
@@ -107,29 +94,17 @@ export async function rollupHour(
   hour: number,
   closedBefore: number = hour + HOUR_MS,
 ): Promise<HourRollup> {
-  const top = await db
-    .prepare("SELECT coalesce(max(seq), 0) AS seq FROM traffic_events")
-    .first<{ seq: number }>();
-  const upToSeq = top?.seq ?? 0;
+  const upToSeq = await latestSeq(db);
   const clients: Deltas = new Map();
   const rowsRead = await addHourClients(db, hour, upToSeq, clients);
-  let casRetries = 0;
-  for (;;) {
-    try {
+  const { result, retries } = await withCasRetry(
+    async () => {
       const compacted = await compactHour(db, hour, clients);
-      const [finished] = await db.batch([
-        db
-          .prepare(
-            `DELETE FROM rollup_pending WHERE hour = ?1 AND NOT EXISTS (
-               SELECT 1 FROM traffic_events WHERE ts >= ?1 AND ts < ?2 AND seq > ?3)`,
-          )
-          .bind(hour, hour + HOUR_MS, upToSeq),
-        // The query API's counter roll-ups, consistent with the removal above (same transaction).
-        ...counterRollupStatements(db, hour, closedBefore),
-      ]);
-      return { rowsRead, ...compacted, casRetries, done: finished?.meta.changes === 1 };
-    } catch (error) {
-      if (!isCasConflict(error) || ++casRetries >= MAX_ATTEMPTS) throw error;
-    }
-  }
+      // The query API's counter roll-ups commit with the hour's removal from rollup_pending.
+      const rollups = counterRollupStatements(db, hour, closedBefore);
+      return { ...compacted, done: await finishPendingHour(db, hour, upToSeq, rollups) };
+    },
+    { isConflict: isCasConflict, maxAttempts: MAX_ATTEMPTS },
+  );
+  return { rowsRead, ...result, casRetries: retries };
 }

@@ -3,9 +3,9 @@
  * index's (ts, seq) order, up to a fixed seq so later arrivals are left for the next run) and its
  * latency bucket rows not compacted yet, gathered per (path, method).
  */
+import { readHourBucketsPage, readHourClientsPage } from "../db/rollup-inputs";
 import { groupKey } from "../db/sketch-store";
 import { addToHistogram } from "../sketches/latency";
-import { HOUR_MS } from "./clock";
 import { emptyDelta, type SketchDelta } from "./sketch-merge";
 
 const ROWS_PER_PAGE = 5_000;
@@ -35,14 +35,7 @@ export async function addHourClients(
   let cursor = { ts: hour - 1, seq: 0 };
   let rows = 0;
   for (;;) {
-    const { results } = await db
-      .prepare(
-        `SELECT seq, ts, path, method, client_hash FROM traffic_events
-         WHERE ts >= ?1 AND ts < ?2 AND seq <= ?3 AND (ts > ?4 OR (ts = ?4 AND seq > ?5))
-         ORDER BY ts, seq LIMIT ?6`,
-      )
-      .bind(hour, hour + HOUR_MS, upToSeq, cursor.ts, cursor.seq, ROWS_PER_PAGE)
-      .all<{ seq: number; ts: number; path: string; method: string; client_hash: string }>();
+    const results = await readHourClientsPage(db, { hour, upToSeq, after: cursor, limit: ROWS_PER_PAGE });
     for (const row of results) deltaFor(deltas, row.path, row.method).clients.add(row.client_hash);
     rows += results.length;
     const last = results.at(-1);
@@ -55,13 +48,7 @@ export async function addHourClients(
 export async function addHourBuckets(db: D1Database, hour: number, deltas: Deltas): Promise<void> {
   let cursor: [string, string, number] = ["", "", Number.MIN_SAFE_INTEGER];
   for (;;) {
-    const { results } = await db
-      .prepare(
-        `SELECT path, method, bucket, count FROM path_latency_hourly
-         WHERE hour = ?1 AND (path, method, bucket) > (?2, ?3, ?4) ORDER BY path, method, bucket LIMIT ?5`,
-      )
-      .bind(hour, ...cursor, BUCKETS_PER_PAGE)
-      .all<{ path: string; method: string; bucket: number; count: number }>();
+    const results = await readHourBucketsPage(db, { hour, after: cursor, limit: BUCKETS_PER_PAGE });
     for (const row of results)
       addToHistogram(deltaFor(deltas, row.path, row.method).latency, row.bucket, row.count);
     const last = results.at(-1);

@@ -3,19 +3,18 @@
  * rollup_pending — late data included — is rolled up (rollup-hour.ts), then hourly sketches
  * older than HOURLY_SKETCH_DAYS are merged into daily ones (tier-sketches.ts).
  */
-import { DAY_MS, dayStartOf, hourOf, isoTime } from "./clock";
+import { pendingHours } from "../db/rollup-inputs";
+import { DAY_MS, dayStartOf, hourOf, isoTime } from "../shared/time";
 import type { JobFn } from "./job";
 import { type HourRollup, rollupHour } from "./rollup-hour";
 import { tierSketches } from "./tier-sketches";
 
 export const rollup: JobFn = async function rollup({ env, config, now }) {
   const closedBefore = hourOf(now);
-  const { results } = await env.DB.prepare("SELECT hour FROM rollup_pending WHERE hour < ?1 ORDER BY hour")
-    .bind(closedBefore)
-    .all<{ hour: number }>();
+  const hours = await pendingHours(env.DB, 0, closedBefore);
   const totals = { rowsRead: 0, sketchesWritten: 0, bucketRowsMoved: 0, casRetries: 0 };
   const stillPending: string[] = [];
-  for (const { hour } of results) {
+  for (const hour of hours) {
     const done: HourRollup = await rollupHour(env.DB, hour, closedBefore);
     totals.rowsRead += done.rowsRead;
     totals.sketchesWritten += done.sketchesWritten;
@@ -29,7 +28,7 @@ export const rollup: JobFn = async function rollup({ env, config, now }) {
     outcome: "ok",
     details: {
       closedBefore: isoTime(closedBefore),
-      hoursRolledUp: results.length - stillPending.length,
+      hoursRolledUp: hours.length - stillPending.length,
       hoursLeftPending: stillPending,
       ...totals,
       tiering: { before: isoTime(tierCutoff), ...tiering },

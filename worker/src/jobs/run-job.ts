@@ -7,9 +7,10 @@
  * with the message and rethrows, so the platform shows the cron invocation as failed too.
  */
 import { configOf } from "../config";
+import { finishJobRun, startJobRun } from "../db/job-runs";
 import type { Env } from "../env";
 import type { CronJob } from "../manifest";
-import { isoTime } from "./clock";
+import { isoTime } from "../shared/time";
 import type { JobOutcome } from "./job";
 import { JOBS } from "./registry";
 
@@ -25,39 +26,24 @@ export interface JobReport {
   details: Record<string, unknown>;
 }
 
-async function acquire(db: D1Database, job: CronJob, startedAt: number, asOf: number): Promise<boolean> {
-  const result = await db
-    .prepare(
-      `INSERT INTO job_runs (job, started_at, finished_at, outcome, report) VALUES (?1, ?2, NULL, 'running', ?3)
-       ON CONFLICT (job) DO UPDATE SET started_at = excluded.started_at, finished_at = NULL,
-         outcome = 'running', report = excluded.report
-       WHERE job_runs.outcome <> 'running' OR job_runs.started_at < ?4`,
-    )
-    .bind(job, startedAt, JSON.stringify({ asOf: isoTime(asOf) }), startedAt - LEASE_MS)
-    .run();
-  return result.meta.changes === 1;
-}
-
-async function record(db: D1Database, job: CronJob, startedAt: number, outcome: string, report: unknown) {
-  await db
-    .prepare(
-      "UPDATE job_runs SET finished_at = ?3, outcome = ?4, report = ?5 WHERE job = ?1 AND started_at = ?2",
-    )
-    .bind(job, startedAt, Date.now(), outcome, JSON.stringify(report))
-    .run();
-}
+/** Records the end of a run, at the wall clock. */
+const finishRun = (
+  db: D1Database,
+  run: { job: CronJob; startedAt: number; outcome: string; report: unknown },
+) => finishJobRun(db, { ...run, finishedAt: Date.now() });
 
 /** Runs `job` at clock `now`; see the module comment. */
 export async function runJob(job: CronJob, env: Env, now: number): Promise<JobReport> {
   const startedAt = Date.now();
   const asOf = isoTime(now);
-  if (!(await acquire(env.DB, job, startedAt, now))) {
+  const lease = { job, startedAt, staleBefore: startedAt - LEASE_MS, report: { asOf } };
+  if (!(await startJobRun(env.DB, lease))) {
     return { job, asOf, outcome: "skipped", durationMs: 0, details: { reason: `${job} is already running` } };
   }
   try {
     const result = await JOBS[job]({ env, config: configOf(env), now });
     const report: JobReport = { job, asOf, ...result, durationMs: Date.now() - startedAt };
-    await record(env.DB, job, startedAt, result.outcome, report);
+    await finishRun(env.DB, { job, startedAt, outcome: result.outcome, report });
     return report;
   } catch (error) {
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
@@ -68,7 +54,7 @@ export async function runJob(job: CronJob, env: Env, now: number): Promise<JobRe
       durationMs: Date.now() - startedAt,
       details: { error: message },
     };
-    await record(env.DB, job, startedAt, "error", report).catch((recordError: unknown) => {
+    await finishRun(env.DB, { job, startedAt, outcome: "error", report }).catch((recordError: unknown) => {
       console.error(`pathmeter: recording the failure of ${job} failed too: ${String(recordError)}`);
     });
     throw error;

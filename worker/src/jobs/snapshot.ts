@@ -9,57 +9,41 @@
  * publishes nothing. A crash after allocation leaves an unpublished version: a gap, never a
  * half-published `latest` (the paths key is written before the two keys that point to it).
  */
-import { HOUR_MS, hourOf, isoTime } from "./clock";
-import { sha256Hex } from "./hex";
-import type { JobFn } from "./job";
-import { readTopPaths, type SnapshotPath } from "./snapshot-paths";
 
-export const SNAPSHOT_KEYS = {
-  latest: "snapshot:latest",
-  config: "snapshot:config",
-  paths: (version: number) => `snapshot:v${version}:paths`,
-} as const;
+import { allocateVersion, markPublished, readLatestPublished } from "../db/snapshots";
+import { sha256Hex } from "../shared/hex";
+import { SNAPSHOT_KEYS, type Snapshot } from "../shared/snapshot";
+import { HOUR_MS, hourOf, isoTime } from "../shared/time";
+import type { JobFn } from "./job";
+import { readTopPaths } from "./snapshot-paths";
 
 /** KV allows one write per second to a key. */
 const MIN_INTERVAL_MS = 1_000;
-
-/** `snapshot:latest` (and `GET /_pathmeter/api/snapshot`). */
-export interface Snapshot {
-  version: number;
-  generatedAt: string;
-  /** The job's clock. */
-  asOf: string;
-  from: string;
-  to: string;
-  n: number;
-  paths: SnapshotPath[];
-}
 
 export const snapshot: JobFn = async function snapshot({ env, config, now }) {
   const range = { fromHour: hourOf(now) - 23 * HOUR_MS, toHour: hourOf(now) + HOUR_MS };
   const paths = await readTopPaths(env.DB, range, config.snapshotTopN);
   const content = { from: isoTime(range.fromHour), to: isoTime(range.toHour), n: config.snapshotTopN, paths };
   const digest = await sha256Hex(JSON.stringify(content));
-  const latest = await env.DB.prepare(
-    "SELECT version, digest FROM snapshot_versions WHERE published_at IS NOT NULL ORDER BY version DESC LIMIT 1",
-  ).first<{ version: number; digest: string }>();
+  const latest = await readLatestPublished(env.DB);
   if (latest?.digest === digest)
     return { outcome: "ok", details: { published: null, unchanged: latest.version, paths: paths.length } };
 
   const createdAt = Date.now();
-  const allocated = await env.DB.prepare(
-    `INSERT INTO snapshot_versions (created_at, as_of, top_n, paths, digest)
-     SELECT ?1, ?2, ?3, ?4, ?5 WHERE NOT EXISTS (SELECT 1 FROM snapshot_versions WHERE created_at > ?6)
-     RETURNING version`,
-  )
-    .bind(createdAt, now, config.snapshotTopN, paths.length, digest, createdAt - MIN_INTERVAL_MS)
-    .first<{ version: number }>();
-  if (!allocated) {
+  const allocated = await allocateVersion(env.DB, {
+    createdAt,
+    asOf: now,
+    topN: config.snapshotTopN,
+    paths: paths.length,
+    digest,
+    notSince: createdAt - MIN_INTERVAL_MS,
+  });
+  if (allocated === null) {
     const reason =
       "a snapshot version was created less than 1 s ago (KV allows one write per second per key)";
     return { outcome: "ok", details: { published: null, skipped: reason } };
   }
-  const { version } = allocated;
+  const version = allocated;
   const generatedAt = isoTime(createdAt);
   const body: Snapshot = { version, generatedAt, asOf: isoTime(now), ...content };
   await env.SNAPSHOTS.put(SNAPSHOT_KEYS.paths(version), JSON.stringify(paths));
@@ -68,9 +52,7 @@ export const snapshot: JobFn = async function snapshot({ env, config, now }) {
     SNAPSHOT_KEYS.config,
     JSON.stringify({ version, generatedAt, n: config.snapshotTopN }),
   );
-  await env.DB.prepare("UPDATE snapshot_versions SET published_at = ?2 WHERE version = ?1")
-    .bind(version, Date.now())
-    .run();
+  await markPublished(env.DB, version, Date.now());
   return {
     outcome: "ok",
     details: { published: version, paths: paths.length, from: content.from, to: content.to },

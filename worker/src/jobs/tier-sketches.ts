@@ -5,13 +5,15 @@
  * Counters (path_stats_hourly) stay hourly forever; only sketches are tiered.
  */
 import {
-  casGuard,
+  deleteSketchesStatements,
   groupKey,
+  hourlySketchDaysBefore,
+  hourlySketchGroupsOfDay,
   isCasConflict,
   readHourlySketchesOfDay,
   readSketchesAt,
 } from "../db/sketch-store";
-import { DAY_MS } from "./clock";
+import { withCasRetry } from "../shared/cas";
 import { addDelta, deltaOf, emptyDelta, mergeWrite } from "./sketch-merge";
 
 const GROUPS_PER_BATCH = 40;
@@ -47,16 +49,7 @@ async function tierChunk(db: D1Database, day: number, groups: Group[]): Promise<
       delta,
     );
     written += merged.rows;
-    statements.push(
-      ...merged.statements,
-      db
-        .prepare(
-          `DELETE FROM path_sketches WHERE grain = 'hour'
-           AND (id, version) IN (SELECT value ->> '$[0]', value ->> '$[1]' FROM json_each(?1))`,
-        )
-        .bind(JSON.stringify(hours.map((s) => [s.id, s.version]))),
-      casGuard(db, hours.length),
-    );
+    statements.push(...merged.statements, ...deleteSketchesStatements(db, hours));
   }
   if (statements.length > 0) await db.batch(statements);
   return [hourly.length, written];
@@ -65,33 +58,17 @@ async function tierChunk(db: D1Database, day: number, groups: Group[]): Promise<
 /** Tiers every hourly sketch that starts before `cutoff` (a UTC day boundary). */
 export async function tierSketches(db: D1Database, cutoff: number): Promise<TieringReport> {
   const report: TieringReport = { days: 0, hourlySketchesMerged: 0, dailySketchesWritten: 0, casRetries: 0 };
-  const { results: days } = await db
-    .prepare(
-      `SELECT DISTINCT start - start % ${DAY_MS} AS day FROM path_sketches
-       WHERE grain = 'hour' AND start < ?1 ORDER BY day`,
-    )
-    .bind(cutoff)
-    .all<{ day: number }>();
-  for (const { day } of days) {
-    const { results } = await db
-      .prepare(
-        "SELECT DISTINCT path, method FROM path_sketches WHERE grain = 'hour' AND start >= ?1 AND start < ?2",
-      )
-      .bind(day, day + DAY_MS)
-      .all<{ path: string; method: string }>();
-    const groups: Group[] = results.map((r) => [r.path, r.method]);
+  for (const day of await hourlySketchDaysBefore(db, cutoff)) {
+    const groups: Group[] = await hourlySketchGroupsOfDay(db, day);
     for (let i = 0; i < groups.length; i += GROUPS_PER_BATCH) {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          const [merged, written] = await tierChunk(db, day, groups.slice(i, i + GROUPS_PER_BATCH));
-          report.hourlySketchesMerged += merged;
-          report.dailySketchesWritten += written;
-          break;
-        } catch (error) {
-          if (!isCasConflict(error) || attempt >= MAX_ATTEMPTS) throw error;
-          report.casRetries++;
-        }
-      }
+      const chunk = groups.slice(i, i + GROUPS_PER_BATCH);
+      const { result, retries } = await withCasRetry(() => tierChunk(db, day, chunk), {
+        isConflict: isCasConflict,
+        maxAttempts: MAX_ATTEMPTS,
+      });
+      report.hourlySketchesMerged += result[0];
+      report.dailySketchesWritten += result[1];
+      report.casRetries += retries;
     }
     report.days++;
   }

@@ -5,10 +5,12 @@
  * Everything streams, so verifying a large part needs no more memory than writing it.
  */
 
-import type { ArchivePart } from "./archive-metadata";
-import { dayRowPages, toLine } from "./archive-rows";
-import { dayStartOf } from "./clock";
-import { toHex } from "./hex";
+import type { ArchivePart } from "../db/archive-parts";
+import { dayRowPages } from "../db/event-rows";
+import { errorMessage } from "../shared/errors";
+import { toHex } from "../shared/hex";
+import { dayStartOf } from "../shared/time";
+import { toLine } from "./archive-line";
 
 interface Digest {
   records: number;
@@ -37,7 +39,7 @@ async function digestObject(bucket: R2Bucket, key: string): Promise<Digest | str
     await writer.close();
   } catch (error) {
     await writer.abort().catch(() => {});
-    return `object ${key} is not valid gzip: ${error instanceof Error ? error.message : String(error)}`;
+    return `object ${key} is not valid gzip: ${errorMessage(error)}`;
   }
   return { ...result, sha256: toHex(await digest.digest) };
 }

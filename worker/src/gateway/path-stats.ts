@@ -8,13 +8,14 @@
 import type { Context, Env as HonoEnv, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app-env";
 import { configOf } from "../config";
+import { deliverEvents, type EventSink, eventSinkOf } from "../delivery/send-events";
 import type { Env } from "../env";
 import { validateTrafficEvent } from "../event";
+import { clientIpOf, hashClientIp } from "../event/client-hash";
+import { eventId, requestIdOf } from "../event/id";
+import { normaliserFor } from "../event/normalise";
+import { errorMessage } from "../shared/errors";
 import { measureBody } from "./body-bytes";
-import { clientIpOf, hashClientIp } from "./client-hash";
-import { eventId, requestIdOf } from "./event-id";
-import { normaliserFor } from "./normalise";
-import { deliverEvents, type EventSink, sinkOf } from "./send-events";
 
 /** What recording needs from a request's environment. */
 export interface RecorderSetup {
@@ -42,7 +43,7 @@ function pathmeterSetup(env: unknown): RecorderSetup {
     throw new Error(
       "pathStats() without options needs pathmeter's bindings; pass options.setup for other envs",
     );
-  return { salt: env.CLIENT_IP_SALT, routes: configOf(env).routes, sink: sinkOf(env) };
+  return { salt: env.CLIENT_IP_SALT, routes: configOf(env).routes, sink: eventSinkOf(env) };
 }
 
 /** What is known about the request before it is handled. */
@@ -74,7 +75,7 @@ function factsOf(request: Request, ts: number): RequestFacts {
   };
 }
 
-async function record(
+async function recordRequest(
   facts: RequestFacts,
   outcome: { status: number; durationMs: number; bytes: Promise<number | null> },
   setup: RecorderSetup,
@@ -101,9 +102,7 @@ async function record(
 }
 
 const logFailure = (error: unknown) =>
-  console.error(
-    `pathmeter: recording a request failed: ${error instanceof Error ? error.message : String(error)}`,
-  );
+  console.error(`pathmeter: recording a request failed: ${errorMessage(error)}`);
 
 /**
  * Records every request this middleware wraps as one TrafficEvent (see the module comment).
@@ -112,7 +111,7 @@ const logFailure = (error: unknown) =>
  *
  * @example
  * ```ts
- * import { pathStats } from "pathmeter/worker/src/gateway/record";
+ * import { pathStats } from "pathmeter/worker/src/gateway/path-stats";
  *
  * // An app whose Env has pathmeter's bindings (DB, EVENTS_QUEUE, CLIENT_IP_SALT, ROUTES, ...):
  * app.use("/api/*", pathStats());
@@ -149,7 +148,7 @@ export const pathStats = <E extends HonoEnv = AppEnv>(
     const status = c.res.status;
     const work = (async () => {
       const setup = options.setup ? options.setup(c) : pathmeterSetup(c.env);
-      await record(facts, { status, durationMs, bytes }, setup);
+      await recordRequest(facts, { status, durationMs, bytes }, setup);
     })().catch(logFailure);
     try {
       c.executionCtx.waitUntil(work);

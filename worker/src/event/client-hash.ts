@@ -3,7 +3,7 @@
  * CLIENT_IP_SALT, first 128 bits as hex. Without the salt the hash of a known IP could be
  * recomputed by anyone, so an empty salt is refused. The raw IP is never stored or logged.
  */
-import { hexPrefix } from "./hex";
+import { toHex } from "../shared/hex";
 
 export class MissingSaltError extends Error {
   override name = "MissingSaltError";
@@ -33,7 +33,7 @@ function keyFor(salt: string): Promise<CryptoKey> {
 export async function hashClientIp(salt: string, ip: string): Promise<string> {
   if (!salt) throw new MissingSaltError();
   const mac = await crypto.subtle.sign("HMAC", await keyFor(salt), encoder.encode(ip));
-  return hexPrefix(mac, 16);
+  return toHex(mac, 16);
 }
 
 /** The client IP Cloudflare puts on every request (Miniflare keeps a client-supplied one). */

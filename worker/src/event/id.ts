@@ -9,7 +9,7 @@
  * The ts prefix makes it smaller still: two ids can only collide when both events start in the
  * same millisecond, so the real bound is Σ over milliseconds of n_ms² / 2^129.
  */
-import { hexPrefix } from "./hex";
+import { toHex } from "../shared/hex";
 
 const encoder = new TextEncoder();
 
@@ -21,7 +21,7 @@ export async function eventId(
   requestId: string,
 ): Promise<string> {
   const input = encoder.encode(JSON.stringify([ts, clientHash, rawPath, requestId]));
-  return `${ts}-${hexPrefix(await crypto.subtle.digest("SHA-256", input), 16)}`;
+  return `${ts}-${toHex(await crypto.subtle.digest("SHA-256", input), 16)}`;
 }
 
 /** The request's id: Cloudflare's `CF-Ray`, else `X-Request-Id`, else a fresh random UUID. */

@@ -20,7 +20,7 @@ export const HTTP_METHODS = [
 export type HttpMethod = (typeof HTTP_METHODS)[number];
 
 export interface TrafficEvent {
-  /** `{ts}-{32 hex}`; see gateway/event-id.ts for the collision arithmetic. */
+  /** `{ts}-{32 hex}`; see event/id.ts for the collision arithmetic. */
   id: string;
   /** Request start, epoch milliseconds. */
   ts: number;
@@ -59,12 +59,14 @@ export interface Rejection {
 
 export type Validated<T> = { ok: true; value: T } | { ok: false; rejection: Rejection };
 
-const reject = (code: RejectionCode, message: string): Validated<never> => ({
+/** A failed validation with its code and message. */
+export const reject = (code: RejectionCode, message: string): Validated<never> => ({
   ok: false,
   rejection: { code, message },
 });
 
-const isRecord = (v: unknown): v is Record<string, unknown> =>
+/** True for a JSON object (not null, not an array). */
+export const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Epoch ms between 2000-01-01 and 2100-01-01: anything else is a unit mistake. */

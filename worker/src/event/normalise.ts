@@ -8,7 +8,7 @@
  * generic rules turn identifier-like segments into `:id`. The result is at most MAX_PATH_LENGTH.
  */
 import { PatternRouter } from "hono/router/pattern-router";
-import { MAX_PATH_LENGTH } from "../event";
+import { MAX_PATH_LENGTH } from "./index";
 
 export type Normaliser = (rawPath: string) => string;
 

@@ -1,6 +1,7 @@
 /**
- * UTC hour and day arithmetic shared by the jobs and the sketch reads. Every job runs "as of"
- * a clock value (the cron's scheduledTime), never Date.now(), so it can be replayed at any time.
+ * UTC hour and day arithmetic and the ISO-8601 forms times are shown in, for every layer. Jobs
+ * run "as of" a clock value (the cron's scheduledTime), never Date.now(), so these take the
+ * time as an argument.
  */
 
 export const HOUR_MS = 3_600_000;

@@ -1,7 +1,7 @@
 /**
- * Delivery of recorded events: to the events queue in `sendBatch` chunks within Queues' limits,
- * or, when the queue refuses, straight into D1 through the same idempotent write path the
- * consumer uses (invariant 2). Both paths dedupe on the event id, so an event that reaches D1
+ * Delivery of recorded events, shared by the gateway and the ingest API (so it lives below both):
+ * to the events queue in `sendBatch` chunks within Queues' limits, or, when the queue refuses,
+ * straight into D1 through the same idempotent write path the consumer uses (invariant 2). Both paths dedupe on the event id, so an event that reaches D1
  * both ways is still stored and counted once.
  */
 import { configOf } from "../config";
@@ -9,11 +9,12 @@ import { writeEvents } from "../db/write-events";
 import type { Env } from "../env";
 import type { TrafficEvent } from "../event";
 import { manifest } from "../manifest";
+import { errorMessage } from "../shared/errors";
 
 /** Where a call's events went: the queue, D1 directly (fallback), or nowhere (both failed). */
 export type Delivery = "queued" | "stored" | "failed";
 
-/** What delivery needs; `sinkOf(env)` builds it from this Worker's bindings and config. */
+/** What delivery needs; `eventSinkOf(env)` builds it from this Worker's bindings and config. */
 export interface EventSink {
   queue: Queue<TrafficEvent>;
   db: D1Database;
@@ -53,8 +54,6 @@ export function queueChunks(events: readonly TrafficEvent[]): TrafficEvent[][] {
   return chunks;
 }
 
-const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
-
 async function writeDirectly(sink: EventSink, events: readonly TrafficEvent[]): Promise<void> {
   for (let i = 0; i < events.length; i += DIRECT_WRITE_EVENTS) {
     await writeEvents(sink.db, events.slice(i, i + DIRECT_WRITE_EVENTS), {
@@ -82,13 +81,13 @@ export async function deliverEvents(sink: EventSink, events: readonly TrafficEve
     try {
       await writeDirectly(sink, rest);
       console.warn(
-        `pathmeter: queue send failed (${messageOf(queueError)}); stored ${rest.length} events directly`,
+        `pathmeter: queue send failed (${errorMessage(queueError)}); stored ${rest.length} events directly`,
       );
       return "stored";
     } catch (dbError) {
       console.error(
-        `pathmeter: ${rest.length} events not delivered: queue send failed (${messageOf(queueError)}), ` +
-          `direct D1 write failed (${messageOf(dbError)})`,
+        `pathmeter: ${rest.length} events not delivered: queue send failed (${errorMessage(queueError)}), ` +
+          `direct D1 write failed (${errorMessage(dbError)})`,
       );
       return "failed";
     }
@@ -96,12 +95,8 @@ export async function deliverEvents(sink: EventSink, events: readonly TrafficEve
 }
 
 /** This Worker's sink: EVENTS_QUEUE, DB and the configured per-day path cap. */
-export const sinkOf = (env: Env): EventSink => ({
+export const eventSinkOf = (env: Env): EventSink => ({
   queue: env.EVENTS_QUEUE,
   db: env.DB,
   maxPathsPerDay: configOf(env).maxPathsPerDay,
 });
-
-/** Delivers events with this Worker's bindings; see `deliverEvents`. */
-export const sendEvents = (env: Env, events: readonly TrafficEvent[]): Promise<Delivery> =>
-  deliverEvents(sinkOf(env), events);

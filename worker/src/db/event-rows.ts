@@ -3,7 +3,7 @@
  * order, so the archive and its verification produce the same bytes), paged reads of a day's
  * rows by seq cursor, and the days that still hold rows.
  */
-import { DAY_MS } from "./clock";
+import { DAY_MS, dayStartOf } from "../shared/time";
 
 export interface ArchivedEvent {
   seq: number;
@@ -23,24 +23,6 @@ export interface ArchivedEvent {
 
 const SELECT_EVENT = `SELECT seq, id, ts, method, path, status, duration_ms AS durationMs,
   latency_bucket AS latencyBucket, bytes, client_hash AS clientHash, colo, country, source FROM traffic_events`;
-
-/** One JSONL line, newline included. */
-export const toLine = (e: ArchivedEvent): string =>
-  `${JSON.stringify({
-    seq: e.seq,
-    id: e.id,
-    ts: e.ts,
-    method: e.method,
-    path: e.path,
-    status: e.status,
-    durationMs: e.durationMs,
-    latencyBucket: e.latencyBucket,
-    bytes: e.bytes,
-    clientHash: e.clientHash,
-    colo: e.colo,
-    country: e.country,
-    source: e.source,
-  })}\n`;
 
 /**
  * Pages of the rows of the day starting at `day` with afterSeq < seq ≤ upToSeq, in seq order,
@@ -95,8 +77,37 @@ export async function daysWithRowsBefore(db: D1Database, cutoff: number): Promis
       .bind(from, cutoff)
       .first<{ ts: number | null }>();
     if (row?.ts === null || row?.ts === undefined) return days;
-    const day = row.ts - (row.ts % DAY_MS);
+    const day = dayStartOf(row.ts);
     days.push(day);
     from = day + DAY_MS;
   }
+}
+
+/**
+ * Deletes up to `limit` rows of the day starting at `day` with seq ≤ upToSeq (the rows covered
+ * by verified archive parts); returns how many were deleted.
+ */
+export async function deleteArchivedRows(
+  db: D1Database,
+  day: number,
+  upToSeq: number,
+  limit: number,
+): Promise<number> {
+  const result = await db
+    .prepare(
+      `DELETE FROM traffic_events WHERE seq IN (
+         SELECT seq FROM traffic_events WHERE ts >= ?1 AND ts < ?2 AND seq <= ?3 LIMIT ?4)`,
+    )
+    .bind(day, day + DAY_MS, upToSeq, limit)
+    .run();
+  return result.meta.changes;
+}
+
+/** Rows of the day starting at `day` with seq > afterSeq (arrived after its last archive part). */
+export async function countRowsAfter(db: D1Database, day: number, afterSeq: number): Promise<number> {
+  const row = await db
+    .prepare("SELECT count(*) AS n FROM traffic_events WHERE ts >= ?1 AND ts < ?2 AND seq > ?3")
+    .bind(day, day + DAY_MS, afterSeq)
+    .first<{ n: number }>();
+  return row?.n ?? 0;
 }
