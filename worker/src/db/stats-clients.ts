@@ -6,7 +6,7 @@
  * yet, late rows of a cleaned day included) — within 1.7%, practically exact while sparse.
  */
 import { dayStartOf, HOUR_MS, isoDay, parseIsoDay } from "../shared/time";
-import { decodeHll } from "../sketches/codec";
+import { decodeHll, mergeEncodedHll } from "../sketches/codec";
 import { HyperLogLog } from "../sketches/hll";
 import { daysCleaning } from "./day-lifecycle";
 import type { HourRange, PathFilter } from "./read-stats";
@@ -66,8 +66,14 @@ async function sketchedCounts(
     return union;
   };
   for (const row of sketches) {
-    const hll = await decodeHll(fromHex(row.sketch));
-    for (const key of sketchKeys(grouping, range, row)) unionOf(key).merge(hll);
+    const keys = sketchKeys(grouping, range, row);
+    const bytes = fromHex(row.sketch);
+    const [only] = keys;
+    if (keys.length === 1 && only !== undefined) await mergeEncodedHll(unionOf(only), bytes);
+    else {
+      const hll = await decodeHll(bytes);
+      for (const key of keys) unionOf(key).merge(hll);
+    }
   }
   for (const row of pending.results) unionOf(keyOfRow(grouping, row)).add(row.hash);
   return new Map([...unions].map(([key, union]) => [key, union.count()]));

@@ -117,10 +117,16 @@ export async function readLatencyBy(
     addToHistogram(histogramOf(histograms, keyOfRow(grouping, row)), row.bucket, row.count);
   for (const row of sketches) {
     const keys = sketchKeys(grouping, range, row);
-    const decoded = decodeLatency(fromHex(row.sketch));
-    for (const key of keys) {
-      const histogram = histogramOf(histograms, key);
-      for (const [bucket, count] of decoded) addToHistogram(histogram, bucket, count);
+    const [only] = keys;
+    // One key (the usual case): decode straight into its histogram.
+    if (keys.length === 1 && only !== undefined)
+      decodeLatency(fromHex(row.sketch), histogramOf(histograms, only));
+    else {
+      const decoded = decodeLatency(fromHex(row.sketch));
+      for (const key of keys) {
+        const histogram = histogramOf(histograms, key);
+        for (const [bucket, count] of decoded) addToHistogram(histogram, bucket, count);
+      }
     }
   }
   return histograms;
