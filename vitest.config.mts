@@ -16,6 +16,8 @@ export default defineConfig(async () => {
   });
   return {
     test: {
+      // Logs of passing tests are expected (faults injected on purpose); a failing test shows its own.
+      silent: "passed-only",
       projects: [
         { test: { name: "unit", include: ["tests/unit/**/*.test.ts"], environment: "node" } },
         {
@@ -34,6 +36,7 @@ export default defineConfig(async () => {
             name: "worker",
             include: ["tests/worker/**/*.test.ts"],
             setupFiles: ["./tests/worker/setup.ts"],
+            globalSetup: ["./tests/quiet-workerd.ts"],
           },
         },
         {

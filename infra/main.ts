@@ -48,10 +48,10 @@ export async function main() {
   });
   const bindings = workerBindings(
     {
-      d1DatabaseId: stores.database.uuid,
-      kvNamespaceId: stores.snapshots.id,
-      archiveBucketName: stores.archive.name,
-      eventsQueueName: queues.events.queueName,
+      DB: stores.database.uuid,
+      SNAPSHOTS: stores.snapshots.id,
+      ARCHIVE: stores.archive.name,
+      EVENTS_QUEUE: queues.events.queueName,
       deadLetterQueueName: queues.deadLetters.queueName,
     },
     settings.vars,

@@ -12,6 +12,7 @@
 import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
+import { errorMessage } from "../../worker/src/shared/errors";
 
 export interface MigrationFile {
   /** File name, e.g. `0001_core_pipeline.sql`: the ledger key, as in wrangler. */
@@ -204,7 +205,7 @@ export async function migrate(db: SqlExecutor, files: readonly MigrationFile[]):
     try {
       await db.transaction(statements);
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = errorMessage(error);
       throw new MigrationError("apply_failed", `${file.name} failed and was rolled back: ${reason}`);
     }
     ran.push(file.name);

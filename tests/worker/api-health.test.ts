@@ -14,8 +14,8 @@ import {
   EVENTS_QUEUE,
   generateEvents,
   messagesOf,
-  resetPipeline,
-} from "./consumer-fixtures";
+  resetStorage,
+} from "./harness";
 
 const HEALTH_URL = "http://gateway.test/_pathmeter/api/ops/health";
 const authorised = { headers: { Authorization: `Bearer ${env.ADMIN_TOKEN}` } };
@@ -29,7 +29,7 @@ const noRuns = Object.fromEntries(
   Object.entries(manifest.crons).map(([job, schedule]) => [job, { schedule, lastRun: null }]),
 );
 
-beforeEach(() => resetPipeline(env.DB));
+beforeEach(() => resetStorage());
 afterEach(() => {
   vi.restoreAllMocks();
 });

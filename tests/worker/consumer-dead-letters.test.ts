@@ -14,9 +14,9 @@ import {
   deliver,
   generateEvents,
   type QueueMessage,
-  resetPipeline,
-} from "./consumer-fixtures";
-import { readAggregates } from "./consumer-truth";
+  readAggregates,
+  resetStorage,
+} from "./harness";
 
 const events = generateEvents({ prefix: "dead", count: 5, seed: 30 });
 const letters: QueueMessage[] = [
@@ -31,7 +31,7 @@ const letters: QueueMessage[] = [
 const readDeadLetters = async () =>
   (await env.DB.prepare("SELECT * FROM dead_letters ORDER BY message_id").all<DeadLetterRow>()).results;
 
-beforeEach(() => resetPipeline(env.DB));
+beforeEach(() => resetStorage());
 afterEach(() => {
   vi.restoreAllMocks();
 });

@@ -10,12 +10,14 @@ import {
   deliver,
   EVENTS_QUEUE,
   generateEvents,
+  HOUR,
   messagesOf,
-  resetPipeline,
-} from "./consumer-fixtures";
-import { readAggregates, truthOf } from "./consumer-truth";
+  readAggregates,
+  resetStorage,
+  truthOf,
+} from "./harness";
 
-beforeEach(() => resetPipeline(env.DB));
+beforeEach(() => resetStorage());
 
 describe("events consumer, exactly once", () => {
   it("stores one batch and every aggregate equals the ground truth", async () => {
@@ -75,8 +77,8 @@ describe("events consumer, exactly once", () => {
   });
 
   it("adds later batches of the same hours to the existing aggregate rows", async () => {
-    const first = generateEvents({ prefix: "early", count: 100, seed: 6, hours: 2 });
-    const later = generateEvents({ prefix: "late", count: 100, seed: 7, hours: 2 });
+    const first = generateEvents({ prefix: "early", count: 100, seed: 6, spanMs: 2 * HOUR });
+    const later = generateEvents({ prefix: "late", count: 100, seed: 7, spanMs: 2 * HOUR });
     await deliver(EVENTS_QUEUE, messagesOf(first, "a"));
     await deliver(EVENTS_QUEUE, messagesOf([...later, ...first.slice(0, 10)], "b"));
     const stored = await readAggregates(env.DB);

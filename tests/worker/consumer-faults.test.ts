@@ -15,10 +15,12 @@ import {
   generateEvents,
   messagesOf,
   type QueueMessage,
-  resetPipeline,
+  readAggregates,
+  rejectionCounts,
+  resetStorage,
   snapshotTables,
-} from "./consumer-fixtures";
-import { readAggregates, truthOf } from "./consumer-truth";
+  truthOf,
+} from "./harness";
 
 const RETRY_DELAY = manifest.queues.events.consumer.retryDelaySeconds;
 const base = generateEvents({ prefix: "base", count: 60, seed: 10 });
@@ -35,12 +37,7 @@ function scenario(n: number) {
 
 const redelivery = (messages: readonly QueueMessage[]) => messages.map((m) => ({ ...m, attempts: 2 }));
 
-async function rejectionCounts(): Promise<Record<string, number>> {
-  const { results } = await env.DB.prepare(
-    "SELECT code, sum(count) AS n FROM rejections WHERE source = 'queue' GROUP BY code",
-  ).all<{ code: string; n: number }>();
-  return Object.fromEntries(results.map((r) => [r.code, r.n]));
-}
+const queueRejections = () => rejectionCounts("queue");
 
 /** Makes the k-th statement prepared from now on fail when it RUNS (valid SQL, runtime error). */
 function failStatementAt(k: number) {
@@ -69,7 +66,7 @@ function throwAtPrepare(k: number) {
 }
 
 beforeEach(async () => {
-  await resetPipeline(env.DB);
+  await resetStorage();
   await deliver(EVENTS_QUEUE, messagesOf(base, "base"));
 });
 afterEach(() => {
@@ -96,7 +93,7 @@ describe("events consumer, crash and redelivery", () => {
       expect(await snapshotTables(env.DB), `statement ${k} left a trace`).toEqual(before);
       expect(await deliver(EVENTS_QUEUE, redelivery(messages))).toEqual(allAcked(messages));
       expect(await readAggregates(env.DB), `after statement ${k} failed`).toEqual(truthOf(delivered));
-      expect(await rejectionCounts()).toEqual({ invalid_event: k, invalid_id: k });
+      expect(await queueRejections()).toEqual({ invalid_event: k, invalid_id: k });
     }
     // Every statement of the write path (≥ 10) and of both rejections (2 each) was a failure point.
     expect(k - 1).toBeGreaterThanOrEqual(14);
@@ -122,7 +119,7 @@ describe("events consumer, crash and redelivery", () => {
       expect(await readAggregates(env.DB)).toEqual(truthOf(delivered));
     }
     expect(k - 1).toBeGreaterThanOrEqual(14);
-    expect(await rejectionCounts()).toEqual({ invalid_event: k, invalid_id: k });
+    expect(await queueRejections()).toEqual({ invalid_event: k, invalid_id: k });
   });
 
   it("retries the whole batch with a delay when the transaction fails, then counts it once", async () => {
@@ -133,7 +130,7 @@ describe("events consumer, crash and redelivery", () => {
     expect(await snapshotTables(env.DB)).toEqual(before);
     expect(await deliver(EVENTS_QUEUE, redelivery(messages))).toEqual(allAcked(messages));
     expect(await readAggregates(env.DB)).toEqual(truthOf([...base, ...events]));
-    expect(await rejectionCounts()).toEqual({ invalid_event: 1, invalid_id: 1 });
+    expect(await queueRejections()).toEqual({ invalid_event: 1, invalid_id: 1 });
   });
 
   it("counts once when the consumer dies after the commit but before acking", async () => {
@@ -147,7 +144,7 @@ describe("events consumer, crash and redelivery", () => {
     expect(await readAggregates(env.DB)).toEqual(truthOf([...base, ...events]));
     expect(await deliver(EVENTS_QUEUE, redelivery(messages))).toEqual(allAcked(messages));
     expect(await readAggregates(env.DB)).toEqual(truthOf([...base, ...events]));
-    expect(await rejectionCounts()).toEqual({ invalid_event: 1, invalid_id: 1 });
+    expect(await queueRejections()).toEqual({ invalid_event: 1, invalid_id: 1 });
   });
 
   it("counts once when the consumer dies half-way through the acks", async () => {
@@ -164,6 +161,6 @@ describe("events consumer, crash and redelivery", () => {
     expect(await readAggregates(env.DB)).toEqual(truthOf([...base, ...events]));
     expect(await deliver(EVENTS_QUEUE, redelivery(messages))).toEqual(allAcked(messages));
     expect(await readAggregates(env.DB)).toEqual(truthOf([...base, ...events]));
-    expect(await rejectionCounts()).toEqual({ invalid_event: 1, invalid_id: 1 });
+    expect(await queueRejections()).toEqual({ invalid_event: 1, invalid_id: 1 });
   });
 });

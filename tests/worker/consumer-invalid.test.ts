@@ -13,10 +13,11 @@ import {
   generateEvents,
   messagesOf,
   type QueueMessage,
-  resetPipeline,
+  readAggregates,
+  resetStorage,
   snapshotTables,
-} from "./consumer-fixtures";
-import { readAggregates, truthOf } from "./consumer-truth";
+  truthOf,
+} from "./harness";
 
 const [event] = generateEvents({ prefix: "template", count: 1 });
 if (!event) throw new Error("no template event");
@@ -79,7 +80,7 @@ async function rejectionCounts(): Promise<Record<string, number>> {
   return Object.fromEntries(results.map((r) => [r.code, r.n]));
 }
 
-beforeEach(() => resetPipeline(env.DB));
+beforeEach(() => resetStorage());
 
 describe("events consumer, invalid messages", () => {
   it("acks every kind of invalid message and counts it under its reason code", async () => {

@@ -6,14 +6,14 @@
 import { afterEach, beforeEach, expect, it, vi } from "vitest";
 import { OTHER_PATH } from "../../worker/src/db/write-events";
 import {
+  aggregatesOfKnown,
   callWorker,
   captureQueue,
-  clearPipeline,
   consume,
   envWith,
-  hourlyTruth,
-  storedHourly,
-} from "./gateway-harness";
+  resetStorage,
+  storedAggregates,
+} from "./harness";
 
 const CAP = 3;
 const testEnv = envWith({
@@ -60,19 +60,21 @@ function applyCap(batches: string[][], cap: number): string[][] {
 }
 
 beforeEach(async () => {
-  await clearPipeline(testEnv);
+  await resetStorage(testEnv);
   vi.spyOn(globalThis, "fetch").mockImplementation(async () => new Response("ok", { status: 200 }));
 });
 afterEach(() => vi.restoreAllMocks());
 
 async function runDay(start: number, batches: [string, string][][]) {
   const now = vi.spyOn(Date, "now").mockReturnValue(start);
+  const durations: number[] = [];
   for (const batch of batches) {
     const queue = captureQueue(testEnv);
     for (const [raw] of batch) await callWorker(new Request(`http://gateway.test${raw}`), testEnv);
     const events = queue.events();
     expect(events.map((e) => e.path)).toEqual(batch.map(([, template]) => template));
-    await consume(events, testEnv);
+    durations.push(...events.map((e) => e.durationMs));
+    expect(await consume(events, testEnv)).toMatchObject({ retried: [] });
     queue.sendBatch.mockRestore();
     queue.send.mockRestore();
   }
@@ -82,13 +84,21 @@ async function runDay(start: number, batches: [string, string][][]) {
     CAP,
   )
     .flat()
-    .map((path) => ({ ts: start, path, method: "GET", status: 200, bytes: 2 }));
+    .map((path, i) => ({
+      ts: start,
+      durationMs: durations[i] ?? Number.NaN,
+      path,
+      method: "GET" as const,
+      status: 200,
+      bytes: 2,
+    }));
 }
 
 it("normalises paths and caps distinct templates per UTC day", async () => {
   const truth = [...(await runDay(DAY_1, DAY_1_BATCHES)), ...(await runDay(DAY_2, DAY_2_BATCHES))];
-  const stored = await storedHourly(testEnv);
-  expect(stored).toEqual(hourlyTruth(truth));
+  const aggregates = await storedAggregates(testEnv.DB);
+  expect(aggregates).toEqual(aggregatesOfKnown(truth));
+  const stored = aggregates.hourly;
   // The cap held: per day at most CAP real templates, and the overflow is counted, not lost.
   for (const day of [DAY_1, DAY_2]) {
     const paths = stored.filter((r) => r.hour === day).map((r) => r.path);

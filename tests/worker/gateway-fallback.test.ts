@@ -9,13 +9,14 @@ import { TEST_SECRETS } from "../secrets";
 import {
   callWorker,
   captureQueue,
-  clearPipeline,
   consume,
   envWith,
-  hourlyTruth,
+  readAggregates,
+  resetStorage,
   storedEvents,
-  storedHourly,
-} from "./gateway-harness";
+  type TruthEvent,
+  truthOf,
+} from "./harness";
 
 const IP = "192.0.2.55";
 const START = Date.UTC(2026, 10, 21, 14, 5);
@@ -24,7 +25,7 @@ const request = (path: string, ray: string) =>
   new Request(`http://gateway.test${path}`, { headers: { "CF-Ray": ray, "CF-Connecting-IP": IP } });
 
 beforeEach(async () => {
-  await clearPipeline();
+  await resetStorage();
   vi.spyOn(globalThis, "fetch").mockImplementation(async (input) => {
     const path = new URL(input instanceof Request ? input.url : String(input)).pathname;
     return path.startsWith("/missing")
@@ -41,15 +42,17 @@ const traffic = [
   ["/missing/3", "ray-3", 404],
 ] as const;
 
-const truth = () =>
-  hourlyTruth(
-    traffic.map(([path, , status]) => ({
-      ts: START,
-      path: path.replace(/\d+$/, ":id"),
-      method: "GET",
-      status,
-      bytes: status === 200 ? 11 : 4,
-    })),
+/**
+ * The aggregates of the events the Worker tried to queue (the i-th for the i-th request, the
+ * traffic sent twice): ids and durations as it made them, every other field known here.
+ */
+const truth = (sent: readonly TruthEvent[]) =>
+  truthOf(
+    sent.map((event, i) => {
+      const [path, , status] = traffic[i % traffic.length] ?? ["", "", 0];
+      const known = { ts: START, path: path.replace(/\d+$/, ":id"), method: "GET", status } as const;
+      return { ...event, ...known, bytes: status === 200 ? 11 : 4 };
+    }),
   );
 
 it("writes events to D1 directly when the queue send throws; stored once, response unaffected", async () => {
@@ -63,7 +66,7 @@ it("writes events to D1 directly when the queue send throws; stored once, respon
     expect(body).toBe(status === 200 ? "hello world" : "nope");
   }
   expect(queue.sendBatch).toHaveBeenCalledTimes(traffic.length);
-  expect(await storedHourly()).toEqual(truth());
+  expect(await readAggregates()).toEqual(truth(queue.events()));
 
   // The same requests again (same ray, client, path, start ms), and the events the queue may
   // have half-accepted arriving through the consumer too: still stored exactly once.
@@ -84,7 +87,8 @@ it("writes events to D1 directly when the queue send throws; stored once, respon
       source: "gateway",
     })),
   );
-  expect(await storedHourly()).toEqual(truth());
+  expect(queue.events()).toHaveLength(2 * traffic.length);
+  expect(await readAggregates()).toEqual(truth(queue.events()));
   expect(await storedEvents()).toHaveLength(traffic.length);
   const counter = await env.DB.prepare(
     "SELECT value FROM pipeline_counters WHERE name = 'events_stored'",

@@ -7,7 +7,7 @@ import { env } from "cloudflare:test";
 import { afterEach, expect, it, vi } from "vitest";
 import { deliverEvents, queueChunks } from "../../worker/src/delivery/send-events";
 import type { TrafficEvent } from "../../worker/src/event";
-import { captureQueue } from "./gateway-harness";
+import { captureQueue } from "./harness";
 
 afterEach(() => vi.restoreAllMocks());
 

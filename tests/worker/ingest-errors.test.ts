@@ -3,7 +3,7 @@
  * and nothing sent to the queue for any of them.
  */
 import { afterEach, beforeEach, expect, it, vi } from "vitest";
-import { callWorker, captureQueue, envWith, ingest, ingestRequest } from "./gateway-harness";
+import { callWorker, captureQueue, envWith, ingest, ingestRequest } from "./harness";
 
 const event = (i = 0) => ({
   ts: Date.now() - 1_000,

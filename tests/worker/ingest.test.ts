@@ -6,16 +6,17 @@
 import { env } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import {
+  aggregatesOfKnown,
   callWorker,
   captureQueue,
-  clearPipeline,
   consume,
   expectedClientHash,
-  hourlyTruth,
   ingest,
+  rejectionCounts,
+  resetStorage,
+  storedAggregates,
   storedEvents,
-  storedHourly,
-} from "./gateway-harness";
+} from "./harness";
 
 const NOW = Date.UTC(2026, 10, 24, 12, 30);
 const DAY = 86_400_000;
@@ -32,17 +33,12 @@ const valid = (over: Record<string, unknown> = {}) => ({
 });
 
 beforeEach(async () => {
-  await clearPipeline();
+  await resetStorage();
   vi.spyOn(Date, "now").mockReturnValue(NOW);
 });
 afterEach(() => vi.restoreAllMocks());
 
-const rejectionCounts = async () => {
-  const { results } = await env.DB.prepare(
-    "SELECT code, count FROM rejections WHERE source = 'ingest' ORDER BY code",
-  ).all<{ code: string; count: number }>();
-  return Object.fromEntries(results.map((r) => [r.code, r.count]));
-};
+const ingestRejections = () => rejectionCounts("ingest");
 
 describe("per-event validation", () => {
   it("accepts the valid events and rejects each invalid one with its index and code", async () => {
@@ -98,17 +94,24 @@ describe("per-event validation", () => {
       ["GET", "/users/:id", null, "ingest"],
     ]);
     await consume(events);
-    expect(await storedHourly()).toEqual(
-      hourlyTruth([
-        { ts: NOW - 60_000, path: "/users/:id", method: "GET", status: 200, bytes: 100 },
-        { ts: NOW + 4 * 60_000, path: "/users/:id", method: "POST", status: 200, bytes: 100 },
-        { ts: NOW - 6 * DAY, path: "/users/:id", method: "GET", status: 200, bytes: 0 },
+    expect(await storedAggregates()).toEqual(
+      aggregatesOfKnown([
+        { ts: NOW - 60_000, path: "/users/:id", method: "GET", status: 200, durationMs: 12.5, bytes: 100 },
+        {
+          ts: NOW + 4 * 60_000,
+          path: "/users/:id",
+          method: "POST",
+          status: 200,
+          durationMs: 12.5,
+          bytes: 100,
+        },
+        { ts: NOW - 6 * DAY, path: "/users/:id", method: "GET", status: 200, durationMs: 12.5, bytes: null },
       ]),
     );
 
     const counts: Record<string, number> = {};
     for (const code of expected) if (code !== null) counts[code] = (counts[code] ?? 0) + 1;
-    expect(await rejectionCounts()).toEqual(counts);
+    expect(await ingestRejections()).toEqual(counts);
   });
 
   it("hashes clientIp with the gateway's HMAC and keeps a given clientHash; never stores the IP", async () => {
@@ -151,11 +154,12 @@ describe("formats", () => {
     const truth = Array.from({ length: 8 }, (_, i) => ({
       ts: NOW - 60_000,
       path: "/users/:id",
-      method: "GET",
+      method: "GET" as const,
       status: i % 2 ? 503 : 200,
+      durationMs: 12.5,
       bytes: 100,
     }));
-    expect(await storedHourly()).toEqual(hourlyTruth(truth));
+    expect(await storedAggregates()).toEqual(aggregatesOfKnown(truth));
   });
 
   it("reports the index of a rejected NDJSON line among the events", async () => {
@@ -183,12 +187,14 @@ describe("ids and duplicates", () => {
     expect(new Set(events.map((e) => e.id)).size).toBe(3);
     await consume(events.slice(0, 7));
     await consume(events.slice(7));
-    expect(await storedHourly()).toEqual(
-      hourlyTruth([
-        { ts: NOW - 60_000, path: "/users/:id", method: "GET", status: 200, bytes: 100 },
-        { ts: NOW - 60_000, path: "/users/:id", method: "GET", status: 404, bytes: 100 },
-        { ts: NOW - 60_000, path: "/orders/:id", method: "GET", status: 200, bytes: 100 },
-      ]),
+    expect(await storedAggregates()).toEqual(
+      aggregatesOfKnown(
+        [
+          { path: "/users/:id", status: 200 },
+          { path: "/users/:id", status: 404 },
+          { path: "/orders/:id", status: 200 },
+        ].map((e) => ({ ...e, ts: NOW - 60_000, method: "GET", durationMs: 12.5, bytes: 100 })),
+      ),
     );
   });
 
@@ -227,7 +233,7 @@ describe("delivery", () => {
   const many = (n: number) =>
     Array.from({ length: n }, (_, i) => valid({ requestId: `bulk-${i}`, status: 200 + (i % 3) }));
   const truthOf = (n: number) =>
-    many(n).map((e) => ({ ts: e.ts, path: "/users/:id", method: "GET", status: e.status, bytes: 100 }));
+    aggregatesOfKnown(many(n).map((e) => ({ ...e, path: "/users/:id", method: "GET" as const, bytes: 100 })));
 
   it("sends in sendBatch chunks of at most 100 messages", async () => {
     const queue = captureQueue();
@@ -235,7 +241,7 @@ describe("delivery", () => {
     expect(json).toEqual({ accepted: 250, rejected: [] });
     expect(queue.sendBatch.mock.calls.map(([messages]) => [...messages].length)).toEqual([100, 100, 50]);
     await consume(queue.events());
-    expect(await storedHourly()).toEqual(hourlyTruth(truthOf(250)));
+    expect(await storedAggregates()).toEqual(truthOf(250));
   });
 
   it("writes the chunks the queue refused to D1 directly; together stored exactly once", async () => {
@@ -253,10 +259,10 @@ describe("delivery", () => {
     expect(calls).toBe(2);
     expect(await storedEvents()).toHaveLength(150);
     await consume(queue.events().slice(0, 100));
-    expect(await storedHourly()).toEqual(hourlyTruth(truthOf(250)));
+    expect(await storedAggregates()).toEqual(truthOf(250));
     // Whatever the queue may have half-accepted of the refused chunk dedupes on arrival.
     await consume(queue.events().slice(100, 200));
-    expect(await storedHourly()).toEqual(hourlyTruth(truthOf(250)));
+    expect(await storedAggregates()).toEqual(truthOf(250));
   });
 
   it("answers 503 unavailable when neither the queue nor D1 takes the events; a retry stores them once", async () => {
@@ -271,14 +277,14 @@ describe("delivery", () => {
     expect(failed.status).toBe(503);
     expect(failed.json).toMatchObject({ error: { code: "unavailable" } });
     batch.mockRestore();
-    expect(await rejectionCounts()).toEqual({});
+    expect(await ingestRejections()).toEqual({});
 
     const retried = await ingest(body);
     expect(retried.status).toBe(202);
     expect(retried.json).toMatchObject({ accepted: 3, rejected: [{ index: 3, code: "invalid_status" }] });
     const again = await ingest(body);
     expect(again.status).toBe(202);
-    expect(await storedHourly()).toEqual(hourlyTruth(truthOf(3)));
-    expect(await rejectionCounts()).toEqual({ invalid_status: 2 });
+    expect(await storedAggregates()).toEqual(truthOf(3));
+    expect(await ingestRejections()).toEqual({ invalid_status: 2 });
   });
 });

@@ -8,7 +8,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { capacityFindings, D1_LIMIT_BYTES } from "../../worker/src/jobs/capacity";
 import { manifest } from "../../worker/src/manifest";
-import { api, DAY, detailRows, load, runCron, traffic } from "./jobs-fixtures";
+import { api, DAY, detailRows, generateEvents, load, runCron } from "./harness";
 
 const D = Date.UTC(2026, 2, 1);
 const HOT_DAYS = Number(env.HOT_DAYS);
@@ -35,7 +35,7 @@ describe("POST /api/ops/jobs/{job}", () => {
   });
 
   it("runs a job as of `now`, answers its report and records it for health", async () => {
-    await load(traffic({ prefix: "api", count: 200, startMs: D, spanMs: DAY, clients: 20 }));
+    await load(generateEvents({ prefix: "api", count: 200, startMs: D, spanMs: DAY, clients: 20 }));
     const response = await runJob("capacity", "2026-03-05T04:00:00Z");
     expect(response.status).toBe(200);
     const report = (await response.json()) as {
@@ -109,7 +109,9 @@ describe("archives API", () => {
     const download = await api("/api/archives/2026-03-01");
     expect(download.status).toBe(200);
     expect(download.headers.get("content-type")).toMatch(/^application\/x-ndjson/);
-    const lines = (await download.text()).split("\n").filter((l) => l !== "");
+    // Decoded as bytes: workerd warns when .text() reads a body whose type is not text/*.
+    const ndjson = new TextDecoder().decode(await download.arrayBuffer());
+    const lines = ndjson.split("\n").filter((l) => l !== "");
     expect(lines.map((l) => JSON.parse(l))).toEqual(await detailRows(D, D + DAY));
   });
 

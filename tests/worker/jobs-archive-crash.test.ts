@@ -9,27 +9,20 @@ import { configOf } from "../../worker/src/config";
 import { archiveJob } from "../../worker/src/jobs/archive";
 import {
   archivedEvents,
+  archiveParts,
   DAY,
   detailRows,
+  generateEvents,
   HOUR,
+  hexDigits,
   lastRun,
   load,
   random,
   runCron,
-  traffic,
-} from "./jobs-fixtures";
+} from "./harness";
 
 const D = Date.UTC(2026, 9, 1);
 const HOT_DAYS = Number(env.HOT_DAYS);
-
-const partsOf = async (day: string) =>
-  (
-    await env.DB.prepare(
-      "SELECT part, key, status, records FROM archive_metadata WHERE day = ?1 ORDER BY part",
-    )
-      .bind(day)
-      .all<{ part: number; key: string; status: string; records: number }>()
-  ).results;
 
 const ids = (events: Record<string, unknown>[]) => events.map((e) => String(e.id)).sort();
 
@@ -67,7 +60,7 @@ describe("a crash mid-archive, then a re-run", () => {
   }
 
   async function expectExactlyOnce(day: number) {
-    const parts = await partsOf(iso(day));
+    const parts = await archiveParts(iso(day));
     expect(parts.every((p) => p.status === "uploaded")).toBe(true);
     const listed = await env.ARCHIVE.list({ prefix: `archive/${iso(day).replaceAll("-", "/")}/` });
     expect(listed.objects.map((o) => o.key).sort()).toEqual(parts.map((p) => p.key));
@@ -78,11 +71,11 @@ describe("a crash mid-archive, then a re-run", () => {
 
   it("recovers when R2's complete() throws", async () => {
     const day = crashDay(0);
-    await load(traffic({ prefix: "c0", count: 800, startMs: day, spanMs: DAY, clients: 20 }));
+    await load(generateEvents({ prefix: "c0", count: 800, startMs: day, spanMs: DAY, clients: 20 }));
     failUpload("complete");
     await expect(runCron("archive", archiveAt(day))).rejects.toThrow(/injected/);
     expect((await lastRun("archive")).outcome).toBe("error");
-    expect((await partsOf(iso(day)))[0]?.status).toBe("writing");
+    expect((await archiveParts(iso(day)))[0]?.status).toBe("writing");
     expect((await env.ARCHIVE.list({ prefix: `archive/${iso(day).replaceAll("-", "/")}/` })).objects).toEqual(
       [],
     );
@@ -93,7 +86,7 @@ describe("a crash mid-archive, then a re-run", () => {
 
   it("recovers when recording the finished upload in D1 throws (the object already exists)", async () => {
     const day = crashDay(1);
-    await load(traffic({ prefix: "c1", count: 800, startMs: day, spanMs: DAY, clients: 20 }));
+    await load(generateEvents({ prefix: "c1", count: 800, startMs: day, spanMs: DAY, clients: 20 }));
     const db = env.DB;
     const prepare = db.prepare.bind(db);
     vi.spyOn(db, "prepare").mockImplementation((sql: string) => {
@@ -102,22 +95,22 @@ describe("a crash mid-archive, then a re-run", () => {
     });
     await expect(runCron("archive", archiveAt(day))).rejects.toThrow(/injected/);
     vi.restoreAllMocks();
-    expect((await partsOf(iso(day)))[0]?.status).toBe("writing");
+    expect((await archiveParts(iso(day)))[0]?.status).toBe("writing");
     await runCron("archive", archiveAt(day));
     await expectExactlyOnce(day);
   });
 
   it("recovers when the upload of a later part fails half-way through a day", async () => {
     const day = crashDay(2);
-    await load(traffic({ prefix: "c2", count: 2_200, startMs: day, spanMs: DAY, clients: 20 }));
+    await load(generateEvents({ prefix: "c2", count: 2_200, startMs: day, spanMs: DAY, clients: 20 }));
     const job = archiveJob({ maxRecordsPerPart: 500 });
     const context = { env, config: configOf(env), now: archiveAt(day) };
     failUpload("uploadPart", 3);
     await expect(job(context)).rejects.toThrow(/injected/);
     vi.restoreAllMocks();
-    expect((await partsOf(iso(day))).map((p) => p.status)).toEqual(["uploaded", "uploaded", "writing"]);
+    expect((await archiveParts(iso(day))).map((p) => p.status)).toEqual(["uploaded", "uploaded", "writing"]);
     await job(context);
-    expect((await partsOf(iso(day))).map((p) => p.records)).toEqual([500, 500, 500, 500, 200]);
+    expect((await archiveParts(iso(day))).map((p) => p.records)).toEqual([500, 500, 500, 500, 200]);
     await expectExactlyOnce(day);
   });
 
@@ -128,21 +121,24 @@ describe("a crash mid-archive, then a re-run", () => {
     // Random hex ids and client hashes (as the gateway makes them) keep gzip from shrinking the
     // part below one 5 MiB upload part, so the failure hits while rows are still being streamed.
     const rand = random(11);
-    const hex = (n: number) => Array.from({ length: n }, () => Math.floor(rand() * 16).toString(16)).join("");
-    const events = traffic({ prefix: "c3", count: 80_000, startMs: day, spanMs: DAY, clients: 50 }).map(
-      (e) => ({
-        ...e,
-        id: `${e.ts}-${hex(32)}`,
-        clientHash: hex(64),
-      }),
-    );
+    const events = generateEvents({
+      prefix: "c3",
+      count: 80_000,
+      startMs: day,
+      spanMs: DAY,
+      clients: 50,
+    }).map((e) => ({
+      ...e,
+      id: `${e.ts}-${hexDigits(rand, 32)}`,
+      clientHash: hexDigits(rand, 64),
+    }));
     await load(events);
     failUpload("uploadPart", 1);
     await expect(runCron("archive", archiveAt(day))).rejects.toThrow(/injected/);
     vi.restoreAllMocks();
-    expect((await partsOf(iso(day))).map((p) => p.status)).toEqual(["writing"]);
+    expect((await archiveParts(iso(day))).map((p) => p.status)).toEqual(["writing"]);
     await runCron("archive", archiveAt(day));
-    const [part] = await partsOf(iso(day));
+    const [part] = await archiveParts(iso(day));
     expect(part?.records).toBe(80_000);
     const sizes = await env.DB.prepare(
       "SELECT compressed_bytes AS bytes FROM archive_metadata WHERE day = ?1",

@@ -9,38 +9,19 @@ import { configOf } from "../../worker/src/config";
 import { archiveJob } from "../../worker/src/jobs/archive";
 import {
   archivedEvents,
+  archiveParts,
   DAY,
   detailRows,
+  generateEvents,
   gunzip,
   HOUR,
   lastRun,
   load,
   runCron,
-  traffic,
-} from "./jobs-fixtures";
+} from "./harness";
 
 const D = Date.UTC(2026, 9, 1);
 const HOT_DAYS = Number(env.HOT_DAYS);
-
-interface PartRow {
-  part: number;
-  key: string;
-  status: string;
-  after_seq: number;
-  min_seq: number;
-  max_seq: number;
-  records: number;
-  uncompressed_bytes: number;
-  compressed_bytes: number;
-  sha256: string;
-}
-
-const partsOf = async (day: string) =>
-  (
-    await env.DB.prepare("SELECT * FROM archive_metadata WHERE day = ?1 ORDER BY part")
-      .bind(day)
-      .all<PartRow>()
-  ).results;
 
 const sha256 = async (text: string) =>
   [...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)))]
@@ -51,15 +32,15 @@ const ids = (events: Record<string, unknown>[]) => events.map((e) => String(e.id
 
 describe("archive", () => {
   it("writes a day older than HOT_DAYS as gzip JSONL equal to its rows, line by line", async () => {
-    await load(traffic({ prefix: "a", count: 3_000, startMs: D, spanMs: DAY, clients: 300 }));
-    await load(traffic({ prefix: "hot", count: 40, startMs: D + DAY, spanMs: DAY, clients: 5 }));
+    await load(generateEvents({ prefix: "a", count: 3_000, startMs: D, spanMs: DAY, clients: 300 }));
+    await load(generateEvents({ prefix: "hot", count: 40, startMs: D + DAY, spanMs: DAY, clients: 5 }));
     const rows = await detailRows(D, D + DAY);
     expect(rows).toHaveLength(3_000);
 
     // At D+HOT_DAYS+1 02:00 the hot window is [D+1, D+4]: only day D is archived.
     await runCron("archive", D + (HOT_DAYS + 1) * DAY + 2 * HOUR);
     expect((await lastRun("archive")).outcome).toBe("ok");
-    const parts = await partsOf("2026-10-01");
+    const parts = await archiveParts("2026-10-01");
     expect(parts).toHaveLength(1);
     const [part] = parts;
     expect(part).toMatchObject({
@@ -68,7 +49,7 @@ describe("archive", () => {
       status: "uploaded",
       records: 3_000,
     });
-    expect(await partsOf("2026-10-02")).toEqual([]);
+    expect(await archiveParts("2026-10-02")).toEqual([]);
 
     const object = await env.ARCHIVE.get(part?.key ?? "");
     expect(object?.httpMetadata?.contentType).toBe("application/gzip");
@@ -88,20 +69,26 @@ describe("archive", () => {
   });
 
   it("changes nothing when run again", async () => {
-    const before = await partsOf("2026-10-01");
+    const before = await archiveParts("2026-10-01");
     const etag = (await env.ARCHIVE.head(before[0]?.key ?? ""))?.etag;
     await runCron("archive", D + (HOT_DAYS + 1) * DAY + 3 * HOUR);
     expect((await lastRun("archive")).report.details.days).toEqual([]);
-    expect(await partsOf("2026-10-01")).toEqual(before);
+    expect(await archiveParts("2026-10-01")).toEqual(before);
     expect((await env.ARCHIVE.head(before[0]?.key ?? ""))?.etag).toBe(etag);
   });
 
   it("puts late events for an archived day into a new part on the next run", async () => {
-    const first = await partsOf("2026-10-01");
-    const late = traffic({ prefix: "late", count: 5, startMs: D + 5 * HOUR, spanMs: HOUR, clients: 3 });
+    const first = await archiveParts("2026-10-01");
+    const late = generateEvents({
+      prefix: "late",
+      count: 5,
+      startMs: D + 5 * HOUR,
+      spanMs: HOUR,
+      clients: 3,
+    });
     await load(late);
     await runCron("archive", D + (HOT_DAYS + 2) * DAY + 2 * HOUR);
-    const parts = await partsOf("2026-10-01");
+    const parts = await archiveParts("2026-10-01");
     expect(parts).toHaveLength(2);
     expect(parts[0]).toEqual(first[0]);
     expect(parts[1]).toMatchObject({ part: 1, status: "uploaded", records: 5, after_seq: first[0]?.max_seq });
@@ -112,14 +99,16 @@ describe("archive", () => {
 
   it("splits a day into parts of consecutive seq ranges at the record limit", async () => {
     const day = D + 10 * DAY;
-    await load(traffic({ prefix: "split", count: 2_500, startMs: day, spanMs: DAY, clients: 50, seed: 3 }));
-    await load(traffic({ prefix: "next", count: 100, startMs: day + DAY, spanMs: DAY, clients: 5 }));
     await load(
-      traffic({ prefix: "split-late", count: 300, startMs: day, spanMs: DAY, clients: 50, seed: 4 }),
+      generateEvents({ prefix: "split", count: 2_500, startMs: day, spanMs: DAY, clients: 50, seed: 3 }),
+    );
+    await load(generateEvents({ prefix: "next", count: 100, startMs: day + DAY, spanMs: DAY, clients: 5 }));
+    await load(
+      generateEvents({ prefix: "split-late", count: 300, startMs: day, spanMs: DAY, clients: 50, seed: 4 }),
     );
     const job = archiveJob({ maxRecordsPerPart: 1_000 });
     await job({ env, config: configOf(env), now: day + (HOT_DAYS + 1) * DAY });
-    const parts = await partsOf("2026-10-11");
+    const parts = await archiveParts("2026-10-11");
     expect(parts.map((p) => p.records)).toEqual([1_000, 1_000, 800]);
     parts.forEach((p, i) => {
       if (i > 0) expect(p.after_seq).toBe(parts[i - 1]?.max_seq);

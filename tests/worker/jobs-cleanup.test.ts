@@ -13,14 +13,14 @@ import {
   archivedEvents,
   DAY,
   detailRows,
+  generateEvents,
   gunzip,
   gzip,
   HOUR,
   lastRun,
   load,
   runCron,
-  traffic,
-} from "./jobs-fixtures";
+} from "./harness";
 
 const HOT_DAYS = Number(env.HOT_DAYS);
 const iso = (ms: number) => new Date(ms).toISOString().slice(0, 10);
@@ -70,7 +70,7 @@ describe("cleanup", () => {
   const A = Date.UTC(2026, 4, 1);
 
   it("refuses a day that is not archived, and deletes it once it is, leaving the summary unchanged", async () => {
-    await load(traffic({ prefix: "a", count: 500, startMs: A, spanMs: DAY, clients: 150 }));
+    await load(generateEvents({ prefix: "a", count: 500, startMs: A, spanMs: DAY, clients: 150 }));
     await runCron("rollup", A + DAY + 7 * 60_000);
     const before = await summary(A);
 
@@ -91,7 +91,9 @@ describe("cleanup", () => {
 
   it("refuses a day with an hour still waiting for rollup", async () => {
     const B = A + 10 * DAY;
-    await load(traffic({ prefix: "b", count: 300, startMs: B + 5 * HOUR, spanMs: 2 * HOUR, clients: 50 }));
+    await load(
+      generateEvents({ prefix: "b", count: 300, startMs: B + 5 * HOUR, spanMs: 2 * HOUR, clients: 50 }),
+    );
     await runCron("archive", afterHotWindow(B) + 2 * HOUR);
     await runCron("cleanup", afterHotWindow(B) + 3 * HOUR);
     expect((await cleanupReport(B))?.refused).toMatch(/^hours not rolled up yet: .*T05:00:00.000Z/);
@@ -103,7 +105,7 @@ describe("cleanup", () => {
 
   it("refuses a tampered part, keeps the rows, and cleans after the next archive run rewrote the part", async () => {
     const T = A + 20 * DAY;
-    await load(traffic({ prefix: "t", count: 400, startMs: T, spanMs: DAY, clients: 80 }));
+    await load(generateEvents({ prefix: "t", count: 400, startMs: T, spanMs: DAY, clients: 80 }));
     const rows = await detailRows(T, T + DAY);
     await runCron("rollup", T + DAY);
     await runCron("archive", afterHotWindow(T) + 2 * HOUR);
@@ -123,7 +125,7 @@ describe("cleanup", () => {
 
   it("refuses to go on when a part changes after its rows began to be deleted", async () => {
     const M = A + 30 * DAY;
-    await load(traffic({ prefix: "m", count: 3_000, startMs: M, spanMs: DAY, clients: 80 }));
+    await load(generateEvents({ prefix: "m", count: 3_000, startMs: M, spanMs: DAY, clients: 80 }));
     await runCron("rollup", M + DAY);
     await runCron("archive", afterHotWindow(M) + 2 * HOUR);
     const partial = cleanupJob({ batchRows: 500, maxBatches: 2 });
@@ -141,7 +143,7 @@ describe("cleanup", () => {
 describe("a crash mid-cleanup, then a re-run", () => {
   it("deletes every archived row once and loses none", async () => {
     const K = Date.UTC(2026, 7, 1);
-    const events = traffic({ prefix: "k", count: 2_000, startMs: K, spanMs: DAY, clients: 80 });
+    const events = generateEvents({ prefix: "k", count: 2_000, startMs: K, spanMs: DAY, clients: 80 });
     await load(events);
     await runCron("rollup", K + DAY);
     await runCron("archive", afterHotWindow(K) + 2 * HOUR);

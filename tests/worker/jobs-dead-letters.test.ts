@@ -3,14 +3,21 @@
  * event ids unchanged — so replaying (twice, or after a crash between the send and the mark)
  * never counts an event twice, even one that was stored before it was dead-lettered.
  */
-import { createMessageBatch, env } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { TrafficEvent } from "../../worker/src/event";
-import worker from "../../worker/src/index";
-import { manifest } from "../../worker/src/manifest";
-import { api, HOUR, load, traffic } from "./jobs-fixtures";
+import {
+  api,
+  captureQueue,
+  DEAD_LETTER_QUEUE,
+  deliver as deliverBatch,
+  EVENTS_QUEUE,
+  generateEvents,
+  HOUR,
+  load,
+} from "./harness";
 
-const events = traffic({
+const events = generateEvents({
   prefix: "dl",
   count: 4,
   startMs: Date.UTC(2026, 10, 20, 9),
@@ -18,25 +25,21 @@ const events = traffic({
   clients: 4,
 });
 
-async function deliver(queue: string, bodies: readonly { id: string; body: unknown }[]) {
-  const batch = createMessageBatch<unknown>(
+/** Delivers messages on their 6th attempt (past the events queue's retries); all are acked. */
+async function deliver(queue: string, messages: readonly { id: string; body: unknown }[]) {
+  const outcome = await deliverBatch(
     queue,
-    bodies.map((m) => ({ id: m.id, timestamp: new Date(), attempts: 6, body: m.body })),
+    messages.map((m) => ({ ...m, attempts: 6 })),
   );
-  await worker.queue(batch, env);
+  expect(outcome.retried).toEqual([]);
 }
 
 /** Replays through the API, capturing what was sent to the events queue. */
 async function replay(body?: unknown): Promise<{ response: Response; sent: TrafficEvent[] }> {
-  const sent: TrafficEvent[] = [];
-  const queue = env.EVENTS_QUEUE;
-  const sendBatch = queue.sendBatch.bind(queue);
-  vi.spyOn(queue, "sendBatch").mockImplementation(async (messages, options) => {
-    for (const m of messages) sent.push(m.body);
-    return sendBatch(messages, options);
-  });
+  const queue = captureQueue();
   const init = body === undefined ? { method: "POST" } : { method: "POST", body: JSON.stringify(body) };
   const response = await api("/api/ops/dead-letters/replay", init);
+  const sent = queue.events();
   vi.restoreAllMocks();
   return { response, sent };
 }
@@ -49,7 +52,7 @@ const stored = async () =>
 beforeAll(async () => {
   // The first event was stored, then its ack was lost: it is in D1 AND in the DLQ.
   await load(events.slice(0, 1));
-  await deliver(manifest.queues.deadLetters.name, [
+  await deliver(DEAD_LETTER_QUEUE, [
     ...events.map((body, i) => ({ id: `m${i}`, body })),
     { id: "m9", body: { not: "an event" } },
   ]);
@@ -113,11 +116,11 @@ describe("dead letters", () => {
     expect(sent.map((e) => e.id)).toEqual(events.map((e) => e.id));
     // delivered, and delivered again (at-least-once)
     await deliver(
-      manifest.queues.events.name,
+      EVENTS_QUEUE,
       sent.map((body, i) => ({ id: `r${i}`, body })),
     );
     await deliver(
-      manifest.queues.events.name,
+      EVENTS_QUEUE,
       sent.map((body, i) => ({ id: `r${i}`, body })),
     );
     expect(await stored()).toEqual({ rows: 4, requests: 4 });
@@ -131,7 +134,7 @@ describe("dead letters", () => {
   });
 
   it("counts once even when a replay crashed after sending, before marking", async () => {
-    const late = traffic({
+    const late = generateEvents({
       prefix: "dl2",
       count: 2,
       startMs: Date.UTC(2026, 10, 20, 11),
@@ -139,7 +142,7 @@ describe("dead letters", () => {
       clients: 2,
     });
     await deliver(
-      manifest.queues.deadLetters.name,
+      DEAD_LETTER_QUEUE,
       late.map((body, i) => ({ id: `n${i}`, body })),
     );
     const db = env.DB;
@@ -155,7 +158,7 @@ describe("dead letters", () => {
     expect(await retried.response.json()).toMatchObject({ replayed: 2 });
     for (const attempt of [crashed.sent, retried.sent])
       await deliver(
-        manifest.queues.events.name,
+        EVENTS_QUEUE,
         attempt.map((body, i) => ({ id: `x${i}`, body })),
       );
     expect(await stored()).toEqual({ rows: 6, requests: 6 });

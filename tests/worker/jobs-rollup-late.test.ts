@@ -8,8 +8,17 @@ import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { readLatencyHistogram, readUniqueClients } from "../../worker/src/db/read-stats";
 import type { TrafficEvent } from "../../worker/src/event";
-import { bucketOf, type LatencyHistogram } from "../../worker/src/sketches/latency";
-import { DAY, HOUR, lastRun, load, runCron, traffic } from "./jobs-fixtures";
+import type { LatencyHistogram } from "../../worker/src/sketches/latency";
+import {
+  DAY,
+  distinctClients,
+  generateEvents,
+  HOUR,
+  lastRun,
+  latencyHistogramOf,
+  load,
+  runCron,
+} from "./harness";
 
 const E = Date.UTC(2026, 6, 1);
 const HOT_DAYS = Number(env.HOT_DAYS);
@@ -23,14 +32,8 @@ async function write(events: TrafficEvent[]) {
 }
 
 /** The exact histogram of everything written for day E. */
-function truthHistogram(): LatencyHistogram {
-  const histogram: LatencyHistogram = new Map();
-  for (const e of written)
-    histogram.set(bucketOf(e.durationMs), (histogram.get(bucketOf(e.durationMs)) ?? 0) + 1);
-  return histogram;
-}
-
-const truthClients = () => new Set(written.map((e) => e.clientHash)).size;
+const truthHistogram = (): LatencyHistogram => latencyHistogramOf(written);
+const truthClients = () => distinctClients(written);
 const sortedEntries = (h: LatencyHistogram) => [...h].sort((a, b) => a[0] - b[0]);
 
 async function expectTruth() {
@@ -46,7 +49,7 @@ async function expectTruth() {
 }
 
 const batch = (prefix: string, count: number, hour: number, seed: number) =>
-  traffic({ prefix, count, startMs: E + hour * HOUR, spanMs: HOUR, clients: 300, seed });
+  generateEvents({ prefix, count, startMs: E + hour * HOUR, spanMs: HOUR, clients: 300, seed });
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -106,7 +109,7 @@ describe("late events", () => {
 describe("faults", () => {
   const F = E + 3 * DAY;
   const FRANGE = { fromHour: F, toHour: F + DAY };
-  const events = traffic({
+  const events = generateEvents({
     prefix: "fault",
     count: 900,
     startMs: F,
@@ -140,15 +143,14 @@ describe("faults", () => {
     const details = (await lastRun("rollup")).report.details;
     expect(details).toMatchObject({ hoursRolledUp: 3 });
     expect(details.casRetries).toBeGreaterThanOrEqual(1);
-    const histogram: LatencyHistogram = new Map();
-    for (const e of events)
-      histogram.set(bucketOf(e.durationMs), (histogram.get(bucketOf(e.durationMs)) ?? 0) + 1);
-    expect(sortedEntries(await readLatencyHistogram(env.DB, FRANGE))).toEqual(sortedEntries(histogram));
+    expect(sortedEntries(await readLatencyHistogram(env.DB, FRANGE))).toEqual(
+      sortedEntries(latencyHistogramOf(events)),
+    );
   });
 
   it("finishes after a crash between two hours, without counting any bucket twice", async () => {
     const G = F + DAY;
-    const more = traffic({
+    const more = generateEvents({
       prefix: "crash",
       count: 900,
       startMs: G,
@@ -168,11 +170,8 @@ describe("faults", () => {
     vi.restoreAllMocks();
     expect((await lastRun("rollup")).outcome).toBe("error");
     await runCron("rollup", G + DAY);
-    const histogram: LatencyHistogram = new Map();
-    for (const e of more)
-      histogram.set(bucketOf(e.durationMs), (histogram.get(bucketOf(e.durationMs)) ?? 0) + 1);
     expect(sortedEntries(await readLatencyHistogram(env.DB, { fromHour: G, toHour: G + DAY }))).toEqual(
-      sortedEntries(histogram),
+      sortedEntries(latencyHistogramOf(more)),
     );
     expect(await env.DB.prepare("SELECT count(*) AS n FROM rollup_pending").first()).toEqual({ n: 0 });
   });

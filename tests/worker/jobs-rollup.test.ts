@@ -10,7 +10,16 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { readLatencyHistogram, readUniqueClients } from "../../worker/src/db/read-stats";
 import type { TrafficEvent } from "../../worker/src/event";
 import { percentiles, quantile } from "../../worker/src/sketches/latency";
-import { DAY, HOUR, lastRun, load, runCron, traffic } from "./jobs-fixtures";
+import {
+  DAY,
+  distinctClients as distinct,
+  generateEvents,
+  HOUR,
+  lastRun,
+  load,
+  nearestRank,
+  runCron,
+} from "./harness";
 
 const D = Date.UTC(2026, 8, 1);
 const DAY_RANGE = { fromHour: D, toHour: D + DAY };
@@ -18,23 +27,24 @@ const HOT_DAYS = Number(env.HOT_DAYS);
 const SKETCH_DAYS = Number(env.HOURLY_SKETCH_DAYS);
 const PATHS = ["/users/:id", "/orders", "/search"];
 
-const events: TrafficEvent[] = traffic({
+const events: TrafficEvent[] = generateEvents({
   prefix: "r",
   count: 40_000,
   startMs: D,
   spanMs: DAY,
   clients: 30_000,
   paths: PATHS,
+  methods: ["GET"],
 });
 
-const distinct = (list: TrafficEvent[]) => new Set(list.map((e) => e.clientHash)).size;
 const onPath = (path: string) => events.filter((e) => e.path === path);
 
 /** The q-quantile of the raw durations by nearest rank (the definition quantile() approximates). */
-function exactQuantile(list: TrafficEvent[], q: number): number {
-  const sorted = list.map((e) => e.durationMs).sort((a, b) => a - b);
-  return sorted[Math.max(1, Math.ceil(q * sorted.length)) - 1] ?? Number.NaN;
-}
+const exactQuantile = (list: TrafficEvent[], q: number): number =>
+  nearestRank(
+    list.map((e) => e.durationMs),
+    q,
+  );
 
 const count = async (sql: string, ...params: number[]) =>
   (

@@ -8,7 +8,7 @@ import { env } from "cloudflare:test";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { TrafficEvent } from "../../worker/src/event";
 import { KEEP_VERSIONS } from "../../worker/src/jobs/snapshot-prune";
-import { api, HOUR, lastRun, load, runCron, traffic } from "./jobs-fixtures";
+import { api, generateEvents, HOUR, lastRun, load, runCron } from "./harness";
 
 const T0 = Date.UTC(2026, 10, 1, 12, 30);
 const WINDOW = { from: Date.UTC(2026, 10, 0, 13), to: Date.UTC(2026, 10, 1, 13) };
@@ -17,21 +17,23 @@ const SUNDAY = Date.UTC(2026, 10, 8, 5);
 const WALL = Date.UTC(2026, 10, 1, 12, 31);
 
 const events: TrafficEvent[] = [
-  ...traffic({
+  ...generateEvents({
     prefix: "s1",
     count: 600,
     startMs: T0 - 20 * HOUR,
     spanMs: 20 * HOUR,
     clients: 90,
     paths: ["/a", "/a", "/a", "/b", "/b", "/c"],
+    methods: ["GET"],
   }),
-  ...traffic({
+  ...generateEvents({
     prefix: "old",
     count: 300,
     startMs: T0 - 40 * HOUR,
     spanMs: 10 * HOUR,
     clients: 9,
     paths: ["/c"],
+    methods: ["GET"],
   }),
 ];
 
@@ -109,12 +111,28 @@ describe("snapshot", () => {
   it("never publishes twice within a second, and takes the version from D1", async () => {
     vi.useFakeTimers({ toFake: ["Date"] });
     await load(
-      traffic({ prefix: "s2", count: 10, startMs: T0 - HOUR, spanMs: HOUR, clients: 3, paths: ["/d"] }),
+      generateEvents({
+        prefix: "s2",
+        count: 10,
+        startMs: T0 - HOUR,
+        spanMs: HOUR,
+        clients: 3,
+        paths: ["/d"],
+        methods: ["GET"],
+      }),
     );
     vi.setSystemTime(WALL + 120_000);
     await runCron("snapshot", T0);
     await load(
-      traffic({ prefix: "s3", count: 10, startMs: T0 - HOUR, spanMs: HOUR, clients: 3, paths: ["/e"] }),
+      generateEvents({
+        prefix: "s3",
+        count: 10,
+        startMs: T0 - HOUR,
+        spanMs: HOUR,
+        clients: 3,
+        paths: ["/e"],
+        methods: ["GET"],
+      }),
     );
     vi.setSystemTime(WALL + 120_500);
     await runCron("snapshot", T0);
@@ -130,13 +148,14 @@ describe("snapshot", () => {
     vi.useFakeTimers({ toFake: ["Date"] });
     for (let i = 0; i < 4; i++) {
       await load(
-        traffic({
+        generateEvents({
           prefix: `v${i}`,
           count: 5,
           startMs: T0 - HOUR,
           spanMs: HOUR,
           clients: 2,
           paths: [`/v${i}`],
+          methods: ["GET"],
         }),
       );
       vi.setSystemTime(WALL + 200_000 + i * 2_000);

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { writeEvents } from "../../worker/src/db/write-events";
 import { encodeHll, encodeLatency } from "../../worker/src/sketches/codec";
 import { HyperLogLog } from "../../worker/src/sketches/hll";
-import { random, traffic } from "./jobs-fixtures";
+import { generateEvents, random } from "./harness";
 
 /** Upper bounds per row, in bytes, as docs/storage.md states them. */
 const DOCUMENTED = { counters: 160, denseClients: 2_200, latency150: 650, sparseClients100: 650, event: 280 };
@@ -60,7 +60,7 @@ describe("storage budget", () => {
 
     // ids and client hashes shaped as the gateway makes them: `{ts}-{32 hex}` and 64 hex
     const hex = (n: number, length: number) => n.toString(16).padStart(length, "0").slice(-length);
-    const generated = traffic({
+    const generated = generateEvents({
       prefix: "s",
       count: 20_000,
       startMs: Date.UTC(2026, 0, 1),

@@ -1,0 +1,43 @@
+/**
+ * The jobs side of the harness: traffic stored through the real write path, jobs driven through
+ * the Worker's real `scheduled` export at chosen times, and the runs they record.
+ */
+import {
+  createExecutionContext,
+  createScheduledController,
+  env,
+  waitOnExecutionContext,
+} from "cloudflare:test";
+import { type CronJob, manifest, type TrafficEvent, worker, writeEvents } from "./worker";
+
+/** Events per write: keeps the write path's one JSON parameter under D1's 1 MB. */
+const LOAD_CHUNK = 2_000;
+
+/** Stores events through the real write path (as the consumer would), without the queue. */
+export async function load(events: readonly TrafficEvent[]): Promise<void> {
+  for (let i = 0; i < events.length; i += LOAD_CHUNK)
+    await writeEvents(env.DB, events.slice(i, i + LOAD_CHUNK), { maxPathsPerDay: 2_000 });
+}
+
+/** Runs a job exactly as its cron would at `scheduledTime`, through the Worker's scheduled export. */
+export async function runCron(job: CronJob | string, scheduledTime: number): Promise<void> {
+  const cron = job in manifest.crons ? manifest.crons[job as CronJob] : job;
+  const controller = createScheduledController({ cron, scheduledTime });
+  const ctx = createExecutionContext();
+  await worker.scheduled(controller, env, ctx);
+  await waitOnExecutionContext(ctx);
+}
+
+export interface RecordedRun {
+  outcome: string;
+  report: { outcome: string; asOf: string; durationMs: number; details: Record<string, unknown> };
+}
+
+/** The last run of `job` as recorded in job_runs (what health shows). */
+export async function lastRun(job: CronJob): Promise<RecordedRun> {
+  const row = await env.DB.prepare("SELECT outcome, report FROM job_runs WHERE job = ?1")
+    .bind(job)
+    .first<{ outcome: string; report: string }>();
+  if (!row) throw new Error(`${job} never ran`);
+  return { outcome: row.outcome, report: JSON.parse(row.report) };
+}
