@@ -6,7 +6,7 @@
 import { env, SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import dashboard from "../../grafana/pathmeter.json";
-import { DAY, HOUR, load, traffic } from "./jobs-fixtures";
+import { DAY, generateEvents, HOUR, load } from "./harness";
 
 interface Target {
   refId: string;
@@ -46,7 +46,7 @@ const targets = dashboard.panels.flatMap((panel) =>
 );
 
 beforeAll(async () => {
-  await load(traffic({ prefix: "g", count: 300, startMs: START, spanMs: 6 * HOUR, clients: 30 }));
+  await load(generateEvents({ prefix: "g", count: 300, startMs: START, spanMs: 6 * HOUR, clients: 30 }));
 });
 
 describe("grafana/pathmeter.json", () => {

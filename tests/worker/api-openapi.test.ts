@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { openApiDocument } from "../../worker/src/api/openapi";
-import { api } from "./jobs-fixtures";
+import { api } from "./harness";
 
 interface Document {
   openapi: string;

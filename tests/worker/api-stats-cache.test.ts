@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { api, getStats, HOUR } from "./api-stats-fixtures";
-import { load, traffic } from "./jobs-fixtures";
+import { generateEvents, load } from "./harness";
 
 /** The current hour and the one before: an open range (it reaches into the current hour). */
 const openRange = () => {
@@ -15,7 +15,7 @@ const openRange = () => {
 const CLOSED = { from: Date.UTC(2026, 9, 1), to: Date.UTC(2026, 9, 2) };
 
 const recent = (prefix: string, count: number) =>
-  traffic({ prefix, count, startMs: Date.now() - 30 * 60_000, spanMs: 20 * 60_000, clients: 20 });
+  generateEvents({ prefix, count, startMs: Date.now() - 30 * 60_000, spanMs: 20 * 60_000, clients: 20 });
 
 async function health(): Promise<{ hits: number; misses: number }> {
   const res = await api("/api/ops/health");
@@ -25,7 +25,7 @@ async function health(): Promise<{ hits: number; misses: number }> {
 beforeAll(async () => {
   await load([
     ...recent("a", 200),
-    ...traffic({ prefix: "c", count: 100, startMs: CLOSED.from, spanMs: HOUR, clients: 5 }),
+    ...generateEvents({ prefix: "c", count: 100, startMs: CLOSED.from, spanMs: HOUR, clients: 5 }),
   ]);
 });
 afterEach(() => vi.restoreAllMocks());
@@ -89,7 +89,7 @@ describe("stats cache", () => {
   it.each(["match", "put"] as const)("answers from D1 when the cache's %s throws", async (operation) => {
     const spy = vi.spyOn(caches.default, operation).mockRejectedValue(new Error("cache unavailable"));
     vi.spyOn(console, "warn").mockImplementation(() => undefined);
-    const params = { ...CLOSED, sort: "requests", limit: operation === "match" ? 11 : 12 };
+    const params = { ...CLOSED, sort: "requests", limit: operation === "match" ? 999 : 1000 };
     const res = await getStats("paths", params);
     expect(res.status).toBe(200);
     expect(res.headers.get("X-Pathmeter-Cache")).toBe("miss");

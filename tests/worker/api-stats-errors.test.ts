@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { getStats } from "./api-stats-fixtures";
-import { api } from "./jobs-fixtures";
+import { api } from "./harness";
 
 const D = "2026-11-20";
 const ENDPOINTS = ["summary", "paths", "timeseries", "compare"] as const;

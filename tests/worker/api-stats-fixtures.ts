@@ -6,7 +6,7 @@
  */
 import { expect } from "vitest";
 import type { TrafficEvent } from "../../worker/src/event";
-import { api, DAY, HOUR, load, runCron, traffic } from "./jobs-fixtures";
+import { api, DAY, generateEvents, HOUR, load, runCron, statsOf } from "./harness";
 
 export { api, DAY, HOUR };
 
@@ -26,7 +26,7 @@ export const PATHS = ["/users/:id", "/orders", "/search", "/health"] as const;
 /** Loads traffic for every day of DAYS and runs rollup, archive and cleanup as the crons would. */
 export async function setupLifecycle(): Promise<TrafficEvent[]> {
   const events = Object.values(DAYS).flatMap((day, i) =>
-    traffic({
+    generateEvents({
       prefix: `d${i}`,
       count: 320,
       seed: 100 + i,
@@ -49,39 +49,9 @@ export async function setupLifecycle(): Promise<TrafficEvent[]> {
 /** The days whose detail rows are gone, as the API reads them (unique clients from HLL). */
 export const isColdDay = (day: number) => day === DAYS.tiered || day === DAYS.cleaned;
 
-const nearestRank = (sorted: readonly number[], percent: number) =>
-  sorted[Math.max(1, Math.ceil((percent * sorted.length) / 100)) - 1] ?? Number.NaN;
-
-export interface Truth {
-  requests: number;
-  errors4xx: number;
-  errors5xx: number;
-  errorRate: number;
-  p50: number | null;
-  p95: number | null;
-  p99: number | null;
-  avg: number | null;
-  uniqueClients: number;
-}
-
-/** Figures of a set of events, computed directly. */
-export function truthOf(events: readonly TrafficEvent[]): Truth {
-  const durations = events.map((e) => e.durationMs).sort((a, b) => a - b);
-  const errors4xx = events.filter((e) => e.status >= 400 && e.status < 500).length;
-  const errors5xx = events.filter((e) => e.status >= 500).length;
-  const n = events.length;
-  return {
-    requests: n,
-    errors4xx,
-    errors5xx,
-    errorRate: n > 0 ? (errors4xx + errors5xx) / n : 0,
-    p50: n > 0 ? nearestRank(durations, 50) : null,
-    p95: n > 0 ? nearestRank(durations, 95) : null,
-    p99: n > 0 ? nearestRank(durations, 99) : null,
-    avg: n > 0 ? durations.reduce((a, b) => a + b, 0) / n : null,
-    uniqueClients: new Set(events.map((e) => e.clientHash)).size,
-  };
-}
+/** Figures of a set of events, computed directly (the harness's model of the stats). */
+export const truthOf = statsOf;
+export type Truth = ReturnType<typeof statsOf>;
 
 export const within = (from: number, to: number) => (e: TrafficEvent) => e.ts >= from && e.ts < to;
 

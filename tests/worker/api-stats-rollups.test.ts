@@ -17,7 +17,7 @@ import {
   statsJson,
   truthOf,
 } from "./api-stats-fixtures";
-import { load, runCron, traffic } from "./jobs-fixtures";
+import { generateEvents, load, runCron } from "./harness";
 
 let events: TrafficEvent[] = [];
 
@@ -75,7 +75,7 @@ describe("counter roll-ups", () => {
 
   it("keep every read exact when late events arrive for a rolled-up day, before and after the next rollup", async () => {
     await expectEveryReadCounts(events);
-    const late = traffic({
+    const late = generateEvents({
       prefix: "late",
       count: 40,
       startMs: DAYS.rolledUp + 5 * HOUR,
