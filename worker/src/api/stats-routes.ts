@@ -82,6 +82,11 @@ function statsRoute<Q extends z.ZodObject, R extends z.ZodObject>(
     responses: {
       200: {
         description: "the answer (ETag; If-None-Match gives 304)",
+        headers: {
+          ETag: { schema: { type: "string" }, description: "strong validator of the body" },
+          "Cache-Control": { schema: { type: "string" }, description: "private, max-age=<TTL in seconds>" },
+          "X-Pathmeter-Cache": { schema: { type: "string", enum: ["hit", "miss"] } },
+        },
         content: {
           "application/json": { schema: response },
           ...(cache.csv ? csvContent(cache.csv.schema) : {}),
