@@ -2,7 +2,7 @@
  * The stats API against ground truth computed from the generated events, over days in every
  * lifecycle state: hot (rollup pending), rolled up, archived and cleaned, tiered to daily
  * sketches and cleaned. Counts exact, percentiles within 1%, unique clients exact while hot and
- * within the HyperLogLog's error once cold; every sort and filter; CSV equal to JSON row for row.
+ * within the HyperLogLog's error once cold; every sort and filter. CSV: api-stats-csv.test.ts.
  */
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -14,12 +14,9 @@ import {
   expectClients,
   expectCounts,
   expectPercentile,
-  flatten,
-  getStats,
   HOUR,
   isColdDay,
   PATHS,
-  parseCsv,
   setupLifecycle,
   statsJson,
   truthOf,
@@ -271,39 +268,5 @@ describe("compare", () => {
     });
     expect([body.baseFrom, body.baseTo]).toEqual([iso(DAYS.rolledUp), iso(DAYS.hot)]);
     expect(body.paths).toHaveLength(2);
-  });
-});
-
-describe("CSV", () => {
-  const cases = [
-    ["paths", { ...ALL_DAYS, sort: "errors" }, "paths"],
-    ["timeseries", { from: DAYS.rolledUp, to: DAYS.hot + DAY, path: "/search", method: "POST" }, "points"],
-    ["compare", { from: DAYS.hot, to: DAYS.hot + DAY }, "paths"],
-  ] as const;
-
-  it.each(cases)(
-    "%s: format=csv and Accept: text/csv agree with JSON row for row",
-    async (endpoint, params, key) => {
-      const json = await statsJson<Record<string, unknown[]>>(endpoint, params);
-      const rows = (json[key] ?? []).map((row) => flatten(row));
-      expect(rows.length).toBeGreaterThan(1);
-      for (const res of [
-        await getStats(endpoint, { ...params, format: "csv" }),
-        await getStats(endpoint, params, { headers: { Accept: "text/csv" } }),
-      ]) {
-        expect(res.status).toBe(200);
-        expect(res.headers.get("Content-Type")).toMatch(/^text\/csv/);
-        const [header, ...lines] = parseCsv(await res.text());
-        expect(header).toEqual(Object.keys(rows[0] ?? {}));
-        expect(lines.map((line) => Object.fromEntries(line.map((v, i) => [header?.[i], v])))).toEqual(rows);
-      }
-    },
-  );
-
-  it("answers an empty CSV with its header row", async () => {
-    const res = await getStats("paths", { from: DAYS.hot + 5 * DAY, to: DAYS.hot + 6 * DAY, format: "csv" });
-    expect(await res.text()).toBe(
-      "path,method,requests,errors4xx,errors5xx,errorRate,latencyMs.p50,latencyMs.p95,latencyMs.p99,latencyMs.avg,uniqueClients\r\n",
-    );
   });
 });
