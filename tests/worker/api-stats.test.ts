@@ -260,6 +260,18 @@ describe("compare", () => {
     expect(requests).toEqual([...requests].sort((a, b) => b - a));
   });
 
+  it("compares one method only when asked", async () => {
+    const params = { from: DAYS.hot, to: DAYS.hot + DAY, baseFrom: DAYS.cleaned, baseTo: DAYS.cleaned + DAY };
+    const body = await statsJson<{ paths: Row[] }>("compare", { ...params, method: "POST", limit: 100 });
+    expect(body.paths.map((r) => r.method)).toEqual(PATHS.map(() => "POST"));
+    for (const row of body.paths) {
+      const count = (from: number) =>
+        events.filter((e) => within(from, from + DAY)(e) && e.path === row.path && e.method === "POST")
+          .length;
+      expect([row.current.requests, row.base.requests]).toEqual([count(DAYS.hot), count(DAYS.cleaned)]);
+    }
+  });
+
   it("defaults the base to the range of the same length just before", async () => {
     const body = await statsJson<{ baseFrom: string; baseTo: string; paths: Row[] }>("compare", {
       from: DAYS.hot,
