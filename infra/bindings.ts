@@ -95,7 +95,7 @@ export function consumerSettings(settings: ConsumerSettings): cloudflare.types.i
   };
 }
 
-/** Every cron schedule of the manifest, in manifest order. */
+/** The cron triggers of the manifest: each invocation runs the jobs due at its time (jobs/dispatch.ts). */
 export function cronSchedules(): string[] {
-  return Object.values(manifest.crons);
+  return [...manifest.cronTriggers];
 }

@@ -135,10 +135,13 @@ const cronRunner =
       throw new Error(`scheduled handler for "${cron}" ended with ${result.outcome}`);
   };
 
-/** Fires the manifest's cron schedules on the local clock. */
+/**
+ * Fires the manifest's cron triggers on the local clock, as Cloudflare does; the Worker's scheduled
+ * handler runs the jobs due at each time (worker/src/jobs/dispatch.ts).
+ */
 function startLocalCrons(runCron: LocalStack["runCron"], log: (line: string) => void) {
   return startCronScheduler({
-    schedules: Object.values(manifest.crons),
+    schedules: manifest.cronTriggers,
     fire: async (cron, time) => {
       await runCron(cron, time);
       log(`cron ${cron} ran for ${time.toISOString()}`);

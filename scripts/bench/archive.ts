@@ -98,7 +98,9 @@ async function archiveRun(n: number, log: (line: string) => void): Promise<SizeR
     const rss = await processRssProbe(await workerdPid());
     const started = performance.now();
     const scheduledTime = new Date(dayEnd + Number(manifest.vars.HOT_DAYS) * DAY_MS + 2 * 3_600_000);
-    const result = await (await mf.getWorker()).scheduled({ cron: manifest.crons.archive, scheduledTime });
+    // 02:00 on the 5-minute trigger: the dispatch runs the archive (and the quick snapshot).
+    const cron = manifest.cronTriggers[0];
+    const result = await (await mf.getWorker()).scheduled({ cron, scheduledTime });
     const seconds = (performance.now() - started) / 1000;
     const rssPeak = await rss.stop();
     if (result.outcome !== "ok") throw new Error(`archive ended with ${result.outcome}`);

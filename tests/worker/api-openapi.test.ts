@@ -27,6 +27,7 @@ const ENDPOINTS = [
   "get /api/ops/health",
   "get /api/ops/dead-letters",
   "post /api/ops/dead-letters/replay",
+  "post /api/ops/jobs",
   "post /api/ops/jobs/{job}",
 ];
 

@@ -46,11 +46,17 @@ const queues = {
   },
   deadLetters: {
     name: "events-dlq",
+    /**
+     * The dead-letter queue has no dead-letter queue of its own: a message it gives up on is gone.
+     * So it never gives up while the message is still retained: 100 deliveries (the Queues maximum)
+     * 840 s apart span 23 h 20 min, inside the Free plan's 1-day retention, so D1 may be down for
+     * most of a day without a dead letter being lost (the backlog shows in the queue's metrics).
+     */
     consumer: {
       maxBatchSize: 100,
       maxWaitTimeMs: 5_000,
-      maxRetries: 10,
-      retryDelaySeconds: 60,
+      maxRetries: 100,
+      retryDelaySeconds: 840,
       maxConcurrency: 1,
     },
   },
@@ -143,8 +149,10 @@ export const manifest = {
   secrets: secretNames(),
 
   /**
-   * Cron schedules (UTC), dispatched on `controller.cron`. The seed's times are the defaults:
-   * archive 02:00, cleanup 03:00, capacity 04:00, snapshot pruning Sunday 05:00.
+   * When each job runs (UTC). The seed's times are the defaults: archive 02:00, cleanup 03:00,
+   * capacity 04:00, snapshot pruning Sunday 05:00. These are not deployed one by one: every
+   * invocation of a `cronTriggers` schedule runs the jobs due at its `scheduledTime`
+   * (worker/src/jobs/dispatch.ts).
    */
   crons: {
     rollup: "7 * * * *",
@@ -154,6 +162,12 @@ export const manifest = {
     capacity: "0 4 * * *",
     snapshotPrune: "0 5 * * SUN",
   },
+
+  /**
+   * The cron triggers a stack deploys (the Free plan allows 5 per account, so 2 per stack keeps
+   * dev + prod within it). Together they fire at every minute some job of `crons` is due.
+   */
+  cronTriggers: ["*/5 * * * *", "7 * * * *"],
 } as const;
 
 export type Manifest = typeof manifest;

@@ -159,6 +159,17 @@ registry.registerPath({
 
 registry.registerPath({
   method: "post",
+  path: "/api/ops/jobs",
+  summary: "Run every job the crons would run at `now`",
+  tags: ["ops"],
+  request: {
+    query: z.object({ now: z.string().optional().openapi({ description: "ISO-8601 or epoch ms" }) }),
+  },
+  responses: { 200: json(object("the jobs' reports"), "the reports"), 400: failure("bad now"), ...guarded },
+});
+
+registry.registerPath({
+  method: "post",
   path: "/api/ops/jobs/{job}",
   summary: "Run a scheduled job now, as its cron would at `now`",
   tags: ["ops"],
