@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { api, getStats, HOUR } from "./api-stats-fixtures";
-import { generateEvents, load } from "./harness";
+import { generateEvents, load, runCron } from "./harness";
 
 /** The current hour and the one before: an open range (it reaches into the current hour). */
 const openRange = () => {
@@ -61,6 +61,15 @@ describe("stats cache", () => {
     const fresh = await getStats("summary", range);
     expect(fresh.headers.get("X-Pathmeter-Cache")).toBe("miss");
     expect((await fresh.json<{ requests: number }>()).requests).toBe(first.requests + 25);
+  });
+
+  it("stays valid across a snapshot run, and not across a rollup run (which may change answers)", async () => {
+    const params = { ...CLOSED, limit: 5 };
+    await getStats("paths", params);
+    await runCron("snapshot", Date.now());
+    expect((await getStats("paths", params)).headers.get("X-Pathmeter-Cache")).toBe("hit");
+    await runCron("rollup", Date.now());
+    expect((await getStats("paths", params)).headers.get("X-Pathmeter-Cache")).toBe("miss");
   });
 
   it("keeps a closed range much longer than an open one", async () => {

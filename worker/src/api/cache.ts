@@ -3,9 +3,9 @@
  *
  * Key: the endpoint, every query parameter (sorted), the answer's format (JSON or CSV) and the
  * current hour when the range end defaults to "now". Each entry carries the data version it was
- * computed at (events stored, last batch, last job run: one tiny D1 read, made while the cache is
- * looked up); an entry of another version is a miss, so an answer is fresh as soon as a batch
- * lands or a job changed how a range is stored — even for old ranges (late events, dead-letter
+ * computed at (events stored, last batch, last rollup or cleanup run: one tiny D1 read, made while
+ * the cache is looked up); an entry of another version is a miss, so an answer is fresh as soon as
+ * a batch lands or a job changed how a range is stored — even for old ranges (late events, dead-letter
  * replays). TTLs
  * only bound how long an entry lives: the endpoint's own for a range still open (reaching into
  * the current hour), an hour for a closed one that late events may still reach, a day once no

@@ -28,15 +28,17 @@ export async function readCacheCounts(db: D1Database): Promise<{ hits: number; m
 /**
  * A value that changes whenever stored data may answer differently: the count of events stored
  * and the time of the last batch (kept by the write path in the same transaction as the events),
- * and the last time a job started or finished (rollup tiers sketches, cleanup turns exact unique
- * clients into HyperLogLog estimates). Two primary-key reads of tiny tables.
+ * and the last time the rollup or cleanup job started or finished (rollup writes roll-ups and
+ * tiers sketches, cleanup turns exact unique clients into HyperLogLog estimates); the other jobs
+ * change no answer, and the snapshot job runs every 5 minutes. Primary-key reads of tiny tables.
  */
 export async function readDataVersion(db: D1Database): Promise<string> {
   const row = await db
     .prepare(
       `SELECT (SELECT group_concat(value, '.') FROM (SELECT value FROM pipeline_counters
                  WHERE name IN ('events_stored', 'last_batch_at') ORDER BY name)) AS data,
-              (SELECT max(max(started_at, coalesce(finished_at, 0))) FROM job_runs) AS jobs`,
+              (SELECT max(max(started_at, coalesce(finished_at, 0))) FROM job_runs
+                 WHERE job IN ('rollup', 'cleanup')) AS jobs`,
     )
     .first<{ data: string | null; jobs: number | null }>();
   return `${row?.data ?? 0}-${row?.jobs ?? 0}`;
