@@ -7,6 +7,7 @@ import { bundleBench } from "./bundle";
 import { consumerBench } from "./consumer";
 import { gatewayBench } from "./gateway";
 import { liveBench } from "./live";
+import { queryBench } from "./query";
 import { rowsBench } from "./rows";
 import type { Bench } from "./types";
 
@@ -15,6 +16,7 @@ export const benches: readonly Bench[] = [
   gatewayBench,
   archiveBench,
   rowsBench,
+  queryBench,
   liveBench,
   bundleBench,
 ];

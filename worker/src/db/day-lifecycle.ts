@@ -18,14 +18,11 @@ export async function markDayCleaning(db: D1Database, day: string, now: number):
 export const dayCleanedStatement = (db: D1Database, day: string, now: number): D1PreparedStatement =>
   db.prepare("UPDATE day_lifecycle SET cleaned_at = ?2 WHERE day = ?1").bind(day, now);
 
-/** True when cleanup has started deleting detail rows of a day in [fromDay, toDay] (`YYYY-MM-DD`). */
-export async function anyDayCleaning(db: D1Database, fromDay: string, toDay: string): Promise<boolean> {
-  const row = await db
-    .prepare(
-      `SELECT 1 AS cold FROM day_lifecycle
-       WHERE day >= ?1 AND day <= ?2 AND cleaning_since IS NOT NULL LIMIT 1`,
-    )
+/** The days in [fromDay, toDay] (`YYYY-MM-DD`) on which cleanup has started deleting detail rows. */
+export async function daysCleaning(db: D1Database, fromDay: string, toDay: string): Promise<string[]> {
+  const { results } = await db
+    .prepare("SELECT day FROM day_lifecycle WHERE day >= ?1 AND day <= ?2 AND cleaning_since IS NOT NULL")
     .bind(fromDay, toDay)
-    .first<{ cold: number }>();
-  return row !== null;
+    .all<{ day: string }>();
+  return results.map((r) => r.day);
 }

@@ -29,17 +29,25 @@ export async function pendingHours(db: D1Database, from: number, to: number): Pr
 
 /**
  * Takes `hour` off rollup_pending unless a row with seq > upToSeq (newer than the ones rolled
- * up) arrived for it meanwhile; true when it did.
+ * up) arrived for it meanwhile; true when it did. `alongside` statements commit in the same
+ * transaction (they see the hour gone, or still there when it stays).
  */
-export async function finishPendingHour(db: D1Database, hour: number, upToSeq: number): Promise<boolean> {
-  const finished = await db
-    .prepare(
-      `DELETE FROM rollup_pending WHERE hour = ?1 AND NOT EXISTS (
-         SELECT 1 FROM traffic_events WHERE ts >= ?1 AND ts < ?2 AND seq > ?3)`,
-    )
-    .bind(hour, hour + HOUR_MS, upToSeq)
-    .run();
-  return finished.meta.changes === 1;
+export async function finishPendingHour(
+  db: D1Database,
+  hour: number,
+  upToSeq: number,
+  alongside: readonly D1PreparedStatement[] = [],
+): Promise<boolean> {
+  const [finished] = await db.batch([
+    db
+      .prepare(
+        `DELETE FROM rollup_pending WHERE hour = ?1 AND NOT EXISTS (
+           SELECT 1 FROM traffic_events WHERE ts >= ?1 AND ts < ?2 AND seq > ?3)`,
+      )
+      .bind(hour, hour + HOUR_MS, upToSeq),
+    ...alongside,
+  ]);
+  return finished?.meta.changes === 1;
 }
 
 export interface ClientRow {

@@ -11,8 +11,9 @@
  */
 import { finishPendingHour, latestSeq, type MovedLatency, moveLatencyStatements } from "../db/rollup-inputs";
 import { ALL, groupKey, isCasConflict, readSketchesAt } from "../db/sketch-store";
+import { counterRollupStatements } from "../db/stats-rollups";
 import { withCasRetry } from "../shared/cas";
-import { dayStartOf } from "../shared/time";
+import { dayStartOf, HOUR_MS } from "../shared/time";
 import { addHourBuckets, addHourClients, type Deltas, type Group } from "./rollup-read";
 import { addDelta, emptyDelta, mergeWrite, type SketchDelta } from "./sketch-merge";
 
@@ -90,15 +91,21 @@ async function compactHour(db: D1Database, hour: number, clients: Deltas) {
   return { groups: deltas.size, sketchesWritten, bucketRowsMoved };
 }
 
-/** Rolls up one closed hour; see the module comment. */
-export async function rollupHour(db: D1Database, hour: number): Promise<HourRollup> {
+/** Rolls up one closed hour (of those before `closedBefore`); see the module comment. */
+export async function rollupHour(
+  db: D1Database,
+  hour: number,
+  closedBefore: number = hour + HOUR_MS,
+): Promise<HourRollup> {
   const upToSeq = await latestSeq(db);
   const clients: Deltas = new Map();
   const rowsRead = await addHourClients(db, hour, upToSeq, clients);
   const { result, retries } = await withCasRetry(
     async () => {
       const compacted = await compactHour(db, hour, clients);
-      return { ...compacted, done: await finishPendingHour(db, hour, upToSeq) };
+      // The query API's counter roll-ups commit with the hour's removal from rollup_pending.
+      const rollups = counterRollupStatements(db, hour, closedBefore);
+      return { ...compacted, done: await finishPendingHour(db, hour, upToSeq, rollups) };
     },
     { isConflict: isCasConflict, maxAttempts: MAX_ATTEMPTS },
   );
