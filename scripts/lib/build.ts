@@ -8,6 +8,7 @@ import path from "node:path";
 import { type BuildOptions, build } from "esbuild";
 import { manifest } from "../../worker/src/manifest";
 import { dashboardAssetsPlugin } from "./dashboard-assets";
+import { englishOnlyZodLocales } from "./zod-locales";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 export const WORKER_ENTRY = path.join(REPO_ROOT, "worker", "src", "index.ts");
@@ -47,7 +48,8 @@ export const workerBuildOptions = (entryPoint: string): BuildOptions => ({
   absWorkingDir: REPO_ROOT,
   logLevel: "silent",
   // The dashboard's script and styles, built into the bundle as strings (no CDN, works offline).
-  plugins: [dashboardAssetsPlugin()],
+  // zod's other languages' messages are left out (scripts/lib/zod-locales.ts says why).
+  plugins: [dashboardAssetsPlugin(), englishOnlyZodLocales()],
 });
 
 /** Bundles worker/src/index.ts; the same sources always give byte-identical output. */
