@@ -37,15 +37,22 @@ async function takeOverSignals(run: () => Promise<LocalStack>): Promise<LocalSta
   return stack;
 }
 
-/** The Worker parses its config on the first request: a bad var shows up here, not later. */
+/**
+ * The Worker parses each setting where it is used and lists those it cannot parse in health's
+ * `problems`: the local stack refuses to start with them, naming each setting.
+ */
 async function assertHealthy(stack: LocalStack, config: StartConfig): Promise<void> {
   const prefix = (config.vars.RESERVED_PREFIX ?? manifest.vars.RESERVED_PREFIX).replace(/\/+$/, "");
   const res = await fetch(`${stack.url}${prefix}/api/ops/health`, {
     headers: { Authorization: `Bearer ${stack.adminToken}` },
   });
-  await res.arrayBuffer();
+  const body = (await res.json().catch(() => ({}))) as { problems?: string[]; error?: { message?: string } };
   if (!res.ok)
-    throw new UsageError(`the Worker failed its health check (HTTP ${res.status}); its log above says why`);
+    throw new UsageError(
+      `the Worker failed its health check (HTTP ${res.status}: ${body.error?.message ?? "no message"}); its log above says why`,
+    );
+  if (body.problems && body.problems.length > 0)
+    throw new UsageError(`settings that cannot be parsed: ${body.problems.join("; ")}`);
 }
 
 function stopOnSignals(stack: LocalStack): void {
