@@ -1,8 +1,9 @@
 /**
  * `npm start`: the local stack on http://127.0.0.1:${PORT:-8787}, state in PATHMETER_STATE_DIR,
  * proxying UPSTREAM_URL (or the built-in demo API). Prints the URLs and the local admin token
- * once the Worker answers its health check; SIGINT/SIGTERM stop it cleanly (queued events are
- * stored first, then workerd and the demo upstream stop, exit code 0).
+ * once the Worker answers its health check; SIGINT/SIGTERM/SIGHUP stop it cleanly (queued events
+ * are stored first, then workerd and the demo upstream stop, exit code 0). However npm start ends,
+ * even by SIGKILL, workerd does not outlive it (the watchdog in scripts/lib/workerd-shielded.sh).
  */
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -12,7 +13,8 @@ import { readStartConfig, readyBanner, type StartConfig, UsageError } from "./li
 import { type LocalStack, startLocalStack } from "./local-stack";
 
 const log = (line: string) => console.log(`[pathmeter] ${line}`);
-const SIGNALS = ["SIGINT", "SIGTERM"] as const;
+/** Ctrl-C, SIGTERM and a closed terminal (SIGHUP) all store the queued events before stopping. */
+const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 
 /** Lets Ctrl-C and SIGTERM reach this process only: see scripts/lib/workerd-shielded.sh. */
 function shieldWorkerdFromCtrlC(): void {
