@@ -66,13 +66,14 @@ async function ingestChecked(body: BodyInit, contentType: string | null): Promis
 /** Delivers what ingest queued to the real consumer: every message acked, none retried. */
 async function consumeQueued(queue: ReturnType<typeof captureQueue>): Promise<number> {
   const bodies = queue.bodies();
+  const events = queue.events().length;
   for (let i = 0; i < bodies.length; i += 100) {
     const outcome = await consume(bodies.slice(i, i + 100));
     expect(outcome.retried).toEqual([]);
   }
   queue.sendBatch.mockClear();
   queue.send.mockClear();
-  return bodies.length;
+  return events;
 }
 
 const storedCount = async () =>
