@@ -26,11 +26,16 @@ export class ConfigReader {
   text(key: string, fallback: string): string {
     return this.config.get(key) ?? fallback;
   }
-  /** A secret setting (required). */
-  secret(key: string, example: string): pulumi.Output<string> {
-    const value = this.config.getSecret(key);
-    if (!value) this.fail(key, "is not set", example, true);
-    return value ?? pulumi.secret("");
+  /**
+   * A string setting, else the environment variable `envVar` (what CI provides), else "".
+   * An empty value counts as unset (Pulumi.yaml declares these with `default: ""`).
+   */
+  textOrEnv(key: string, envVar: string): string {
+    return this.config.get(key) || process.env[envVar] || "";
+  }
+  /** A secret setting, or undefined when unset (the stack then generates one). */
+  optionalSecret(key: string): pulumi.Output<string> | undefined {
+    return this.config.getSecret(key);
   }
   /** An integer setting within [min, max], or `fallback` when unset. */
   integer(key: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {

@@ -5,7 +5,7 @@
  * manifest) and tests/infra/config.test.ts proves the two agree.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { VarName } from "../worker/src/manifest";
+import { manifest, type VarName } from "../worker/src/manifest";
 import { isReservedPrefix } from "../worker/src/shared/reserved-prefix";
 import { ConfigReader } from "./config-reader";
 import {
@@ -21,8 +21,10 @@ import {
 export interface StackSettings {
   stack: string;
   accountId: string;
-  adminToken: pulumi.Output<string>;
-  clientIpSalt: pulumi.Output<string>;
+  /** From `pulumi config set --secret adminToken`; undefined: generated in the stack (infra/secrets.ts). */
+  adminToken?: pulumi.Output<string>;
+  /** From `pulumi config set --secret clientIpSalt`; undefined: generated in the stack. */
+  clientIpSalt?: pulumi.Output<string>;
   /** From `cloudflare:apiToken` (secret) or the CLOUDFLARE_API_TOKEN environment variable. */
   apiToken: pulumi.Output<string>;
   /** Every manifest var but DEAD_LETTER_QUEUE, which is the deployed DLQ's name. */
@@ -33,6 +35,11 @@ export interface StackSettings {
   domain: DomainSettings;
   protectData: boolean;
 }
+
+/** Seconds the dead-letter consumer keeps retrying a dead letter D1 cannot take (manifest). */
+const DLQ = manifest.queues.deadLetters.consumer;
+export const DEAD_LETTER_BUDGET_SECONDS =
+  (DLQ.maxRetries + 1) * (DLQ.retryDelaySeconds + DLQ.maxWaitTimeMs / 1000);
 
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
@@ -95,13 +102,13 @@ function readDomain(r: ConfigReader): DomainSettings {
       r.fail("route", `must look like api.example.com/*, got "${route}"`, "api.example.com/*");
     return { kind: "route", pattern: route, zoneId };
   }
-  const subdomain = r.text("workersDevSubdomain", "");
+  const subdomain = r.textOrEnv("workersDevSubdomain", "CLOUDFLARE_WORKERS_SUBDOMAIN");
   if (!LABEL.test(subdomain))
     r.fail(
       "workersDevSubdomain",
       subdomain
         ? `must be a DNS label, got "${subdomain}"`
-        : "is not set (your account's <name>.workers.dev)",
+        : "is not set (your account's <name>.workers.dev; or export CLOUDFLARE_WORKERS_SUBDOMAIN)",
       "<name>",
     );
   return { kind: "workersDev", subdomain };
@@ -121,18 +128,20 @@ function readApiToken(r: ConfigReader): pulumi.Output<string> {
 /** Reads the whole stack configuration or throws one error listing every problem and its fix. */
 export function readStackSettings(stack: string = pulumi.getStack()): StackSettings {
   const r = new ConfigReader(stack);
-  const accountId = r.text("accountId", "");
+  const accountId = r.textOrEnv("accountId", "CLOUDFLARE_ACCOUNT_ID");
   if (!/^[0-9a-f]{32}$/.test(accountId))
     r.fail(
       "accountId",
-      accountId ? `must be 32 hex digits, got "${accountId}"` : "is not set",
+      accountId
+        ? `must be 32 hex digits, got "${accountId}"`
+        : "is not set (or export CLOUDFLARE_ACCOUNT_ID)",
       "<cloudflare account id>",
     );
   const settings: StackSettings = {
     stack,
     accountId,
-    adminToken: r.secret("adminToken", '"$(openssl rand -hex 32)"'),
-    clientIpSalt: r.secret("clientIpSalt", '"$(openssl rand -hex 32)"'),
+    adminToken: r.optionalSecret("adminToken"),
+    clientIpSalt: r.optionalSecret("clientIpSalt"),
     apiToken: readApiToken(r),
     vars: readVars(r),
     archiveRetentionDays: r.integer("archiveRetentionDays", DEFAULTS.archiveRetentionDays, 1),
@@ -147,6 +156,12 @@ export function readStackSettings(stack: string = pulumi.getStack()): StackSetti
       "archiveRetentionDays",
       "must be longer than hotDays, or archives expire before they are used",
       "365",
+    );
+  if (settings.queueRetentionSeconds < DEAD_LETTER_BUDGET_SECONDS)
+    r.fail(
+      "queueRetentionSeconds",
+      `must be at least ${DEAD_LETTER_BUDGET_SECONDS} (the dead-letter consumer's retry budget), or dead letters could expire before they are stored`,
+      "86400",
     );
   if (r.problems.length > 0)
     throw new pulumi.RunError(

@@ -1,35 +1,33 @@
 /**
- * The whole stack: config is read and validated first (nothing is created on a bad config), then
- * the Worker is built with the one build function, then queues → data stores → D1 migrations →
- * Worker (+ cron, domain) → queue consumers. Returns the stack outputs.
+ * The whole stack, in named steps: config is read and validated first (nothing is created on a bad
+ * config), the Worker is built with the one build function, then secrets → queues → data stores →
+ * D1 migrations → Worker (+ cron, domain) → queue consumers → reset guards. Returns the outputs.
  */
 import path from "node:path";
 import * as cloudflare from "@pulumi/cloudflare";
-import { buildWorker, REPO_ROOT } from "../scripts/lib/build";
+import * as pulumi from "@pulumi/pulumi";
+import { buildWorker, REPO_ROOT, type WorkerBundle } from "../scripts/lib/build";
+import type { MigrationFile } from "../scripts/lib/migrations";
 import { manifest } from "../worker/src/manifest";
 import { cronSchedules, workerBindings } from "./bindings";
-import { readStackSettings } from "./config";
+import { readStackSettings, type StackSettings } from "./config";
 import { QueueConsumers } from "./consumers";
 import { D1Migrations, readRepoMigrations } from "./migrations";
 import { resourceName } from "./names";
 import { EventQueues } from "./queues";
+import { guardDeletes } from "./reset-guards";
+import { StackSecrets } from "./secrets";
 import { DataStores } from "./storage";
 import { GatewayWorker } from "./worker";
 
 /** Where a stack's upload is written: the same bytes as dist/worker/index.js, per stack. */
 export const bundleDir = (stack: string): string => path.join(REPO_ROOT, "dist", "pulumi", stack);
 
-/** Creates the whole stack and returns its outputs (see docs/deploy.md for what each is for). */
-export async function main() {
-  const settings = readStackSettings();
+type ProviderOpts = { providers: cloudflare.Provider[] };
+
+/** Queues, D1/KV/R2 and the schema: everything the Worker binds to. */
+function createBackends(settings: StackSettings, files: readonly MigrationFile[], opts: ProviderOpts) {
   const { stack, accountId } = settings;
-  const [bundle, files] = await Promise.all([buildWorker(bundleDir(stack)), readRepoMigrations()]);
-
-  const provider = new cloudflare.Provider(resourceName(stack, "cloudflare"), {
-    apiToken: settings.apiToken,
-  });
-  const opts = { providers: [provider] };
-
   const queues = new EventQueues(
     resourceName(stack, "queues"),
     { stack, accountId, messageRetentionSeconds: settings.queueRetentionSeconds },
@@ -46,16 +44,30 @@ export async function main() {
     apiToken: settings.apiToken,
     files,
   });
+  return { queues, stores, migrations };
+}
+
+type Backends = ReturnType<typeof createBackends>;
+
+/** The Worker bound to the backends, uploaded once the migrations ran, and its queue consumers. */
+function createWorker(
+  settings: StackSettings,
+  bundle: WorkerBundle,
+  { queues, stores, migrations }: Backends,
+  secrets: StackSecrets,
+  opts: ProviderOpts,
+) {
+  const { stack, accountId } = settings;
   const bindings = workerBindings(
     {
-      d1DatabaseId: stores.database.uuid,
-      kvNamespaceId: stores.snapshots.id,
-      archiveBucketName: stores.archive.name,
-      eventsQueueName: queues.events.queueName,
+      DB: stores.database.uuid,
+      SNAPSHOTS: stores.snapshots.id,
+      ARCHIVE: stores.archive.name,
+      EVENTS_QUEUE: queues.events.queueName,
       deadLetterQueueName: queues.deadLetters.queueName,
     },
     settings.vars,
-    { ADMIN_TOKEN: settings.adminToken, CLIENT_IP_SALT: settings.clientIpSalt },
+    { ADMIN_TOKEN: secrets.adminToken, CLIENT_IP_SALT: secrets.clientIpSalt },
   );
   const worker = new GatewayWorker(
     resourceName(stack, "worker"),
@@ -75,7 +87,16 @@ export async function main() {
     },
     opts,
   );
+  return worker;
+}
 
+/** The stack outputs (docs/deploy.md says what each is for); only adminToken is secret. */
+function stackOutputs(
+  settings: StackSettings,
+  { queues, stores }: Backends,
+  worker: GatewayWorker,
+  secrets: StackSecrets,
+) {
   const api = `${worker.url}${settings.vars.RESERVED_PREFIX}`;
   return {
     /** Base URL of the gateway: every path outside the reserved prefix is proxied and recorded. */
@@ -88,6 +109,29 @@ export async function main() {
     archiveBucket: stores.archive.name,
     queueName: queues.events.queueName,
     deadLetterQueueName: queues.deadLetters.queueName,
+    /** The cron triggers deployed; each invocation runs the jobs due at its time. */
     cronSchedules: cronSchedules(),
+    /** `pulumi stack output adminToken --show-secrets` */
+    adminToken: pulumi.secret(secrets.adminToken),
   };
+}
+
+/** Creates the whole stack and returns its outputs. */
+export async function main() {
+  const settings = readStackSettings();
+  const { stack } = settings;
+  const [bundle, files] = await Promise.all([buildWorker(bundleDir(stack)), readRepoMigrations()]);
+  const provider = new cloudflare.Provider(resourceName(stack, "cloudflare"), {
+    apiToken: settings.apiToken,
+  });
+  const opts = { providers: [provider] };
+  const secrets = new StackSecrets(resourceName(stack, "secrets"), {
+    stack,
+    adminToken: settings.adminToken,
+    clientIpSalt: settings.clientIpSalt,
+  });
+  const backends = createBackends(settings, files, opts);
+  const worker = createWorker(settings, bundle, backends, secrets, opts);
+  guardDeletes(settings, worker, backends.stores);
+  return stackOutputs(settings, backends, worker, secrets);
 }

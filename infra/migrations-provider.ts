@@ -10,7 +10,10 @@
  * - check: the inputs are consistent (each file's sha256 matches its SQL).
  * - diff (also during `pulumi preview`): reads the live ledger, read-only, and plans against it:
  *   pending files mean an update, and an applied file whose content changed fails the preview.
- * - create / update: applies every pending file, each in one transaction with its ledger rows.
+ *   A token that may not read D1 (401/403) falls back to comparing the files in the inputs.
+ * - create / update: applies every pending file in file-name order, each in one transaction with
+ *   its ledger rows (one D1 batch request: all or nothing, so a retry after any failure — even a
+ *   lost response after the commit — neither re-runs a file nor finds it half applied).
  * - delete: nothing. Removing this resource never touches the schema or the data.
  */
 import type * as pulumi from "@pulumi/pulumi";
@@ -34,6 +37,8 @@ export interface D1MigrationsInputs {
   migrations: Record<string, string>;
   /** File name → SQL text. */
   sql: Record<string, string>;
+  /** Pending files with a destructive statement, as warned about (infra/migration-warnings.ts). */
+  destructivePending?: string[];
 }
 
 export interface D1MigrationsOutputs {
@@ -58,15 +63,17 @@ const executorFor = (inputs: D1MigrationsInputs): SqlExecutor =>
     baseUrl: inputs.apiBaseUrl,
   });
 
+/**
+ * The files in apply order: sorted by name here, explicitly. The inputs are a JSON object whose key
+ * order the state happens to keep; the order must not depend on that.
+ */
 const filesOf = (inputs: D1MigrationsInputs): MigrationFile[] =>
-  Object.entries(inputs.migrations).map(([name, hash]) => ({
-    name,
-    sha256: hash,
-    sql: inputs.sql[name] ?? "",
-  }));
+  Object.keys(inputs.migrations)
+    .sort()
+    .map((name) => ({ name, sha256: inputs.migrations[name] ?? "", sql: inputs.sql[name] ?? "" }));
 
 /** The applied rows of the ledger without creating it (a preview must not write). */
-async function readLedger(db: SqlExecutor): Promise<{ name: string; sha256: string | null }[]> {
+export async function readLedger(db: SqlExecutor): Promise<{ name: string; sha256: string | null }[]> {
   const tables = await db.all<{ name: string }>(
     "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN (?, ?)",
     [LEDGER_TABLE, HASH_TABLE],
@@ -92,8 +99,17 @@ async function apply(inputs: D1MigrationsInputs): Promise<D1MigrationsOutputs> {
   };
 }
 
-const sameKeys = (a: Record<string, string> | undefined, b: Record<string, string>): boolean =>
-  JSON.stringify(Object.entries(a ?? {})) === JSON.stringify(Object.entries(b));
+const sorted = (m: Record<string, string> | undefined) =>
+  JSON.stringify(Object.entries(m ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+const sameFiles = (a: Record<string, string> | undefined, b: Record<string, string>): boolean =>
+  sorted(a) === sorted(b);
+
+/** True for the D1 HTTP API's "not allowed" answers (401, 403). */
+const isForbidden = (error: unknown): boolean =>
+  typeof error === "object" &&
+  error !== null &&
+  "status" in error &&
+  (error.status === 401 || error.status === 403);
 
 /** The provider object Pulumi serializes into the state; see the module header for each method. */
 export const d1MigrationsProvider = {
@@ -104,6 +120,10 @@ export const d1MigrationsProvider = {
     const failures = Object.entries(news.migrations)
       .filter(([name, hash]) => news.sql[name] === undefined || sha256(news.sql[name] ?? "") !== hash)
       .map(([name]) => ({ property: "migrations", reason: `${name}: sha256 does not match its SQL` }));
+    const names = Object.keys(news.migrations).sort();
+    for (const [i, name] of names.entries())
+      if (!/^\d{4}_[a-z0-9_]+\.sql$/.test(name) || name.slice(0, 4) === names[i - 1]?.slice(0, 4))
+        failures.push({ property: "migrations", reason: `${name}: not a uniquely numbered NNNN_name.sql` });
     return { inputs: news, failures };
   },
 
@@ -115,9 +135,19 @@ export const d1MigrationsProvider = {
     if (olds.accountId !== news.accountId || olds.databaseId !== news.databaseId)
       return { changes: true, replaces: ["accountId", "databaseId"], deleteBeforeReplace: false };
     if ([news.databaseId, news.apiToken, news.apiBaseUrl].includes(UNKNOWN)) return { changes: true };
+    const filesChanged = !sameFiles(olds.migrations, news.migrations);
+    let ledger: Awaited<ReturnType<typeof readLedger>>;
+    try {
+      ledger = await readLedger(executorFor(news));
+    } catch (error) {
+      // A token that may not query D1 (a read-only preview token, if D1 refuses it): fall back to
+      // the inputs, so a new file still shows as a change; `pulumi up` reads the ledger for real.
+      if (isForbidden(error)) return { changes: filesChanged };
+      throw error;
+    }
     // Throws MigrationError (changed_after_apply, missing_file): the preview fails with its message.
-    const plan = planMigrations(filesOf(news), await readLedger(executorFor(news)));
-    return { changes: plan.pending.length > 0 || !sameKeys(olds.migrations, news.migrations) };
+    const plan = planMigrations(filesOf(news), ledger);
+    return { changes: plan.pending.length > 0 || filesChanged };
   },
 
   async create(inputs: D1MigrationsInputs): Promise<pulumi.dynamic.CreateResult<D1MigrationsOutputs>> {

@@ -1,7 +1,9 @@
 /**
  * `D1Migrations`: the schema of a deployed D1 database as a Pulumi resource. It applies pending
  * migrations/NNNN_*.sql through the D1 HTTP API (infra/migrations-provider.ts); the Worker script
- * depends on it, so a new Worker never runs against an old schema.
+ * depends on it, so a new Worker never runs against an old schema. The other way round is not
+ * guarded by order: the previous Worker runs against the new schema until the upload, so pending
+ * destructive statements are warned about (infra/migration-warnings.ts).
  */
 import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
@@ -9,6 +11,7 @@ import { REPO_ROOT } from "../scripts/lib/build";
 import { CLOUDFLARE_API_BASE_URL } from "../scripts/lib/d1-http";
 import { type MigrationFile, readMigrationFiles } from "../scripts/lib/migrations";
 import { manifest } from "../worker/src/manifest";
+import { warnDestructivePending } from "./migration-warnings";
 import { d1MigrationsProvider } from "./migrations-provider";
 
 /** The repository's migration files, in apply order. */
@@ -16,7 +19,7 @@ export const readRepoMigrations = (): Promise<MigrationFile[]> =>
   readMigrationFiles(path.join(REPO_ROOT, manifest.d1.migrationsDir));
 
 export interface D1MigrationsArgs {
-  accountId: pulumi.Input<string>;
+  accountId: string;
   /** The D1Database's `uuid`. */
   databaseId: pulumi.Input<string>;
   /** Cloudflare API token with D1 edit rights; stored in the state as a secret. */
@@ -35,6 +38,15 @@ export class D1Migrations extends pulumi.dynamic.Resource {
   declare readonly ran: pulumi.Output<string[]>;
 
   constructor(name: string, args: D1MigrationsArgs, opts?: pulumi.CustomResourceOptions) {
+    const apiBaseUrl = args.apiBaseUrl ?? CLOUDFLARE_API_BASE_URL;
+    // An input, so the engine waits for the check (and its warnings) before it registers this.
+    const destructivePending = warnDestructivePending({
+      accountId: args.accountId,
+      databaseId: pulumi.output(args.databaseId),
+      apiToken: pulumi.output(args.apiToken),
+      apiBaseUrl,
+      files: args.files,
+    });
     super(
       d1MigrationsProvider,
       name,
@@ -42,7 +54,8 @@ export class D1Migrations extends pulumi.dynamic.Resource {
         accountId: args.accountId,
         databaseId: args.databaseId,
         apiToken: pulumi.secret(args.apiToken),
-        apiBaseUrl: args.apiBaseUrl ?? CLOUDFLARE_API_BASE_URL,
+        apiBaseUrl,
+        destructivePending,
         migrations: Object.fromEntries(args.files.map((f) => [f.name, f.sha256])),
         sql: Object.fromEntries(args.files.map((f) => [f.name, f.sql])),
         applied: undefined,

@@ -10,7 +10,7 @@ export interface EventQueuesArgs {
   accountId: pulumi.Input<string>;
   /**
    * Seconds an unconsumed message is kept before Queues drops it.
-   * @default 345600 (4 days, Cloudflare's default)
+   * @default 86400 (1 day, the Free plan's maximum)
    */
   messageRetentionSeconds?: number;
 }
@@ -24,7 +24,10 @@ export class EventQueues extends pulumi.ComponentResource {
 
   constructor(name: string, args: EventQueuesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pathmeter:infra:EventQueues", name, {}, opts);
+    // Every field the API returns, so a refresh finds nothing to change.
     const settings = {
+      deliveryDelay: 0,
+      deliveryPaused: false,
       messageRetentionPeriod: args.messageRetentionSeconds ?? DEFAULTS.queueRetentionSeconds,
     };
     const queue = (logical: string) => {

@@ -55,8 +55,8 @@ export const DEFAULTS = {
   vars: manifest.vars,
   /** Days an archived day stays in R2 before the bucket's lifecycle rule deletes it. */
   archiveRetentionDays: 365,
-  /** Cloudflare's default: unconsumed messages are kept 4 days. */
-  queueRetentionSeconds: 345_600,
+  /** The Free plan's maximum: unconsumed messages are kept 1 day (Paid: up to 14 days). */
+  queueRetentionSeconds: 86_400,
   eventsConsumer: manifest.queues.events.consumer,
   protectData: false,
 } as const;

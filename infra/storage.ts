@@ -40,7 +40,13 @@ export class DataStores extends pulumi.ComponentResource {
     super("pathmeter:infra:DataStores", name, {}, opts);
     const data: pulumi.CustomResourceOptions = { parent: this, protect: args.protect ?? false };
     const d1Name = resourceName(args.stack, manifest.d1.name);
-    this.database = new cloudflare.D1Database(d1Name, { accountId: args.accountId, name: d1Name }, data);
+    this.database = new cloudflare.D1Database(
+      d1Name,
+      // The API always returns read_replication; unset here, a refresh would plan `null`, which the
+      // API rejects with 400 (terraform-provider-cloudflare#6309). The worker uses no D1 sessions.
+      { accountId: args.accountId, name: d1Name, readReplication: { mode: "disabled" } },
+      data,
+    );
     const kvTitle = resourceName(args.stack, manifest.kv.name);
     this.snapshots = new cloudflare.WorkersKvNamespace(
       kvTitle,

@@ -1,6 +1,7 @@
 /**
  * The gateway Worker: the script uploaded from the one build (scripts/lib/build.ts), its single
- * cron trigger with every manifest schedule, and where it is reachable (workers.dev, a custom
+ * cron trigger with the manifest's two trigger schedules (jobs are dispatched on scheduledTime), and
+ * where it is reachable (workers.dev, a custom
  * domain or a zone route).
  */
 import path from "node:path";
@@ -22,6 +23,17 @@ export interface GatewayWorkerArgs {
   /** Resources the script waits for, e.g. the D1 migrations, so new code meets the new schema. */
   runAfter?: pulumi.Resource[];
 }
+
+/**
+ * Workers Logs on, traces off, with every optional field the API fills in stated (sampling rates
+ * default to 1, log destinations to []): left unset, a refresh would plan them back to null.
+ */
+export const OBSERVABILITY = {
+  enabled: true,
+  headSamplingRate: 1,
+  logs: { enabled: true, invocationLogs: true, headSamplingRate: 1, persist: true, destinations: [] },
+  traces: { enabled: false, headSamplingRate: 1, persist: true, destinations: [] },
+} satisfies cloudflare.types.input.WorkersScriptObservability;
 
 /** The Worker's public base URL, without a trailing slash. */
 export function workerUrl(stack: string, domain: DomainSettings): string {
@@ -53,15 +65,16 @@ export class GatewayWorker extends pulumi.ComponentResource {
       {
         accountId,
         scriptName: scriptName(stack),
-        // Relative to the project directory, where Pulumi runs the program and the provider, so the
-        // state does not change with the machine that deploys.
+        // Relative to the working directory, so the state does not change with the machine that
+        // deploys. The CLI gives the program and the providers the same one, `main`'s folder
+        // (infra/; pulumi's getPwdMain), so the provider resolves it to the same file.
         contentFile: path.relative(process.cwd(), bundle.file),
         contentSha256: bundle.sha256,
         mainModule: bundle.mainModule,
         compatibilityDate: manifest.compatibilityDate,
         compatibilityFlags: [...manifest.compatibilityFlags],
         bindings: args.bindings,
-        observability: { enabled: true, logs: { enabled: true, invocationLogs: true } },
+        observability: OBSERVABILITY,
       },
       { parent: this, dependsOn: args.runAfter ?? [] },
     );

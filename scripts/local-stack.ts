@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { Log, LogLevel, Miniflare, MiniflareCoreError } from "miniflare";
 import { manifest, type VarName } from "../worker/src/manifest";
+import { errorMessage } from "../worker/src/shared/errors";
 import { startDemoUpstream } from "./demo-upstream";
 import { buildWorker, REPO_ROOT } from "./lib/build";
 import { startCronScheduler } from "./lib/cron";
@@ -54,34 +55,36 @@ export interface LocalStack {
 const DRAIN_MARGIN_MS = 1_500;
 const DRAIN_TIMEOUT_MS = 60_000;
 
-export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
-  const log = options.log ?? (() => {});
-  const host = options.host ?? "127.0.0.1";
-  const port = options.port ?? 0;
-  const adminToken = options.adminToken ?? "dev-token";
-  const paths = statePaths(options.stateDir);
-  await assertPortFree(host, port);
-  const clientIpSalt = options.clientIpSalt ?? (await persistedSalt(paths.salt));
+/** The API the gateway proxies to. */
+interface Upstream {
+  url: string;
+  /** Closes the demo upstream, if one was started. */
+  close(): Promise<void>;
+}
 
-  const demo = options.upstreamUrl ? null : await startDemoUpstream({ host });
-  const upstreamUrl = options.upstreamUrl ?? demo?.url ?? "";
-  // A private copy of the bundle: the bytes buildWorker() produces, safe from concurrent builds.
-  const bundleDir = await mkdtemp(path.join(tmpdir(), "pathmeter-bundle-"));
-  const cleanup = async () => {
-    await demo?.close();
-    await rm(bundleDir, { recursive: true, force: true });
-  };
+/** The configured upstream, or the built-in demo upstream when none is configured. */
+async function startUpstream(options: LocalStackOptions, host: string): Promise<Upstream> {
+  if (options.upstreamUrl) return { url: options.upstreamUrl, close: async () => {} };
+  const demo = await startDemoUpstream({ host });
+  return { url: demo.url, close: () => demo.close() };
+}
+
+interface WorkerdSettings {
+  host: string;
+  port: number;
+  paths: ReturnType<typeof statePaths>;
+  bundleDir: string;
+  secrets: { ADMIN_TOKEN: string; CLIENT_IP_SALT: string };
+  vars: Partial<Record<VarName, string>>;
+}
+
+/** Builds the bundle and starts it in workerd with the manifest's bindings and persisted state. */
+async function startWorkerd(settings: WorkerdSettings): Promise<Miniflare> {
+  const { host, port, paths, bundleDir } = settings;
   let mf: Miniflare | undefined;
   try {
     const bundle = await buildWorker(bundleDir);
-    const bindings = miniflareBindings({
-      secrets: { ADMIN_TOKEN: adminToken, CLIENT_IP_SALT: clientIpSalt },
-      vars: {
-        ...options.vars,
-        UPSTREAM_URL: upstreamUrl,
-        DEAD_LETTER_QUEUE: manifest.queues.deadLetters.name,
-      },
-    });
+    const bindings = miniflareBindings({ secrets: settings.secrets, vars: settings.vars });
     mf = new Miniflare({
       ...bindings,
       modules: true,
@@ -98,67 +101,120 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       log: new Log(LogLevel.WARN),
     });
     await mf.ready;
+    return mf;
   } catch (error) {
     await mf?.dispose().catch(() => {});
-    await cleanup();
-    // Taken between the probe above and workerd binding it.
+    // Taken between the probe in startLocalStack and workerd binding it.
     if (error instanceof MiniflareCoreError && error.code === "ERR_ADDRESS_IN_USE")
       throw new PortInUseError(host, port);
     throw error;
   }
-  const url = (await mf.ready).origin;
-  const db = await mf.getD1Database(manifest.d1.binding);
+}
+
+/** Applies the pending D1 migrations; stops workerd when they fail. */
+async function applyMigrations(mf: Miniflare, log: (line: string) => void): Promise<void> {
   try {
+    const db = await mf.getD1Database(manifest.d1.binding);
     const result = await migrate(
       d1Executor(db),
-      await readMigrationFiles(path.join(REPO_ROOT, "migrations")),
+      await readMigrationFiles(path.join(REPO_ROOT, manifest.d1.migrationsDir)),
     );
     log(`migrations: ${result.ran.length} applied, ${result.applied.length} already applied`);
   } catch (error) {
     await mf.dispose();
-    await cleanup();
     throw error;
   }
+}
 
-  const runCron = async (cron: string, scheduledTime: Date = new Date()) => {
+/** Runs the scheduled handler as Cloudflare would; throws unless it ended ok. */
+const cronRunner =
+  (mf: Miniflare) =>
+  async (cron: string, scheduledTime: Date = new Date()): Promise<void> => {
     const result = await (await mf.getWorker()).scheduled({ cron, scheduledTime });
     if (result.outcome !== "ok")
       throw new Error(`scheduled handler for "${cron}" ended with ${result.outcome}`);
   };
-  const crons =
-    (options.crons ?? true)
-      ? startCronScheduler({
-          schedules: Object.values(manifest.crons),
-          fire: async (cron, time) => {
-            await runCron(cron, time);
-            log(`cron ${cron} ran for ${time.toISOString()}`);
-          },
-          onError: (cron, error) =>
-            log(`cron ${cron} failed: ${error instanceof Error ? error.message : error}`),
-        })
-      : null;
+
+/**
+ * Fires the manifest's cron triggers on the local clock, as Cloudflare does; the Worker's scheduled
+ * handler runs the jobs due at each time (worker/src/jobs/dispatch.ts).
+ */
+function startLocalCrons(runCron: LocalStack["runCron"], log: (line: string) => void) {
+  return startCronScheduler({
+    schedules: manifest.cronTriggers,
+    fire: async (cron, time) => {
+      await runCron(cron, time);
+      log(`cron ${cron} ran for ${time.toISOString()}`);
+    },
+    onError: (cron, error) => log(`cron ${cron} failed: ${errorMessage(error)}`),
+  });
+}
+
+/** Waits until the consumer has stored what is queued (or workerd is gone), logging the outcome. */
+async function drainQueue(mf: Miniflare, log: (line: string) => void): Promise<void> {
+  try {
+    const db = await mf.getD1Database(manifest.d1.binding);
+    const drain = await waitForQuietQueue({
+      progress: async () => (await db.prepare(CONSUMER_PROGRESS_SQL).first<{ n: number }>())?.n ?? 0,
+      quietMs: manifest.queues.events.consumer.maxWaitTimeMs + DRAIN_MARGIN_MS,
+      timeoutMs: DRAIN_TIMEOUT_MS,
+    });
+    log(`queue ${drain.drained ? "drained" : "still busy, stopping anyway"} after ${drain.waitedMs} ms`);
+  } catch (error) {
+    // workerd is already gone (e.g. killed from outside): nothing left to drain or to wait for.
+    log(`workerd stopped before the queue could drain: ${errorMessage(error)}`);
+  }
+}
+
+/** Starts the local stack; see LocalStackOptions for the defaults. */
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const log = options.log ?? (() => {});
+  const host = options.host ?? "127.0.0.1";
+  const port = options.port ?? 0;
+  const adminToken = options.adminToken ?? "dev-token";
+  const paths = statePaths(options.stateDir);
+  await assertPortFree(host, port);
+  const clientIpSalt = options.clientIpSalt ?? (await persistedSalt(paths.salt));
+
+  const upstream = await startUpstream(options, host);
+  // A private copy of the bundle: the bytes buildWorker() produces, safe from concurrent builds.
+  const bundleDir = await mkdtemp(path.join(tmpdir(), "pathmeter-bundle-"));
+  const cleanup = async () => {
+    await upstream.close();
+    await rm(bundleDir, { recursive: true, force: true });
+  };
+  let mf: Miniflare;
+  try {
+    mf = await startWorkerd({
+      host,
+      port,
+      paths,
+      bundleDir,
+      secrets: { ADMIN_TOKEN: adminToken, CLIENT_IP_SALT: clientIpSalt },
+      vars: {
+        ...options.vars,
+        UPSTREAM_URL: upstream.url,
+        DEAD_LETTER_QUEUE: manifest.queues.deadLetters.name,
+      },
+    });
+    await applyMigrations(mf, log);
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+  const url = (await mf.ready).origin;
+  const runCron = cronRunner(mf);
+  const crons = (options.crons ?? true) ? startLocalCrons(runCron, log) : null;
 
   let stopped: Promise<void> | undefined;
   const stop = () => {
     stopped ??= (async () => {
       crons?.stop();
-      try {
-        const drain = await waitForQuietQueue({
-          progress: async () => (await db.prepare(CONSUMER_PROGRESS_SQL).first<{ n: number }>())?.n ?? 0,
-          quietMs: manifest.queues.events.consumer.maxWaitTimeMs + DRAIN_MARGIN_MS,
-          timeoutMs: DRAIN_TIMEOUT_MS,
-        });
-        log(`queue ${drain.drained ? "drained" : "still busy, stopping anyway"} after ${drain.waitedMs} ms`);
-      } catch (error) {
-        // workerd is already gone (e.g. killed from outside): nothing left to drain or to wait for.
-        log(
-          `workerd stopped before the queue could drain: ${error instanceof Error ? error.message : error}`,
-        );
-      }
+      await drainQueue(mf, log);
       await mf.dispose();
       await cleanup();
     })();
     return stopped;
   };
-  return { url, adminToken, upstreamUrl, mf, runCron, stop };
+  return { url, adminToken, upstreamUrl: upstream.url, mf, runCron, stop };
 }

@@ -8,6 +8,7 @@
 import { createRequire } from "node:module";
 import path from "node:path";
 import { manifest } from "../worker/src/manifest";
+import { errorMessage } from "../worker/src/shared/errors";
 import { PortInUseError } from "./lib/local-state";
 import { readStartConfig, readyBanner, type StartConfig, UsageError } from "./lib/start-config";
 import { type LocalStack, startLocalStack } from "./local-stack";
@@ -69,7 +70,7 @@ function stopOnSignals(stack: LocalStack): void {
         process.exit(0);
       },
       (error: unknown) => {
-        console.error(`[pathmeter] stop failed: ${error instanceof Error ? error.message : error}`);
+        console.error(`[pathmeter] stop failed: ${errorMessage(error)}`);
         process.exit(1);
       },
     );

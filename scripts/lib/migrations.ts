@@ -12,6 +12,7 @@
 import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
+import { errorMessage } from "../../worker/src/shared/errors";
 
 export interface MigrationFile {
   /** File name, e.g. `0001_core_pipeline.sql`: the ledger key, as in wrangler. */
@@ -63,11 +64,21 @@ export const HASH_TABLE = "pathmeter_migration_hashes";
 
 export const sha256 = (text: string): string => createHash("sha256").update(text).digest("hex");
 
-/** Reads `dir/NNNN_name.sql` in order; any other `.sql` name is an error, not silently skipped. */
+/**
+ * Reads `dir/NNNN_name.sql` in apply order: sorted by file name (the number first), never by the
+ * order the file system lists them. Any other `.sql` name, or two files with one number (two
+ * branches each adding the "next" file), is an error, not silently skipped or reordered.
+ */
 export async function readMigrationFiles(dir: string): Promise<MigrationFile[]> {
   const names = (await readdir(dir)).filter((n) => n.endsWith(".sql")).sort();
   const bad = names.find((n) => !FILE_NAME.test(n));
   if (bad) throw new MigrationError("bad_file_name", `${bad}: migration files are named NNNN_snake_case.sql`);
+  const twin = names.find((n, i) => i > 0 && n.slice(0, 4) === names[i - 1]?.slice(0, 4));
+  if (twin)
+    throw new MigrationError(
+      "bad_file_name",
+      `${twin}: another file has the number ${twin.slice(0, 4)}; renumber one`,
+    );
   return Promise.all(
     names.map(async (name) => {
       const sql = await readFile(path.join(dir, name), "utf8");
@@ -204,7 +215,7 @@ export async function migrate(db: SqlExecutor, files: readonly MigrationFile[]):
     try {
       await db.transaction(statements);
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = errorMessage(error);
       throw new MigrationError("apply_failed", `${file.name} failed and was rolled back: ${reason}`);
     }
     ran.push(file.name);

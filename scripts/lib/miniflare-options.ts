@@ -1,8 +1,16 @@
 /**
- * Miniflare options generated from the bindings manifest: used by the local stack (`npm start`),
- * the end-to-end tests and the workerd test pool, so all three run with the bindings Pulumi deploys.
+ * Miniflare options generated from the manifest's binding table: used by the local stack
+ * (`npm start`), the end-to-end tests and the workerd test pool, so all three run with the
+ * bindings Pulumi deploys (infra/bindings.ts maps the same table).
  */
-import { manifest, type SecretName, type VarName } from "../../worker/src/manifest";
+import {
+  type BindingName,
+  type BindingSpec,
+  bindingEntries,
+  manifest,
+  type SecretName,
+  type VarName,
+} from "../../worker/src/manifest";
 
 export interface BindingOptions {
   /** Overrides of the manifest's var defaults. */
@@ -27,20 +35,72 @@ const toMiniflareConsumer = (settings: QueueConsumerSettings, deadLetterQueue?: 
   ...(deadLetterQueue ? { deadLetterQueue } : {}),
 });
 
+/** The binding options of Miniflare, one record per kind, keyed by binding name. */
+interface MiniflareBindingOptions {
+  d1Databases: Record<string, string>;
+  kvNamespaces: Record<string, string>;
+  r2Buckets: Record<string, string>;
+  queueProducers: Record<string, { queueName: string }>;
+  durableObjects: Record<string, { className: string }>;
+  /** Plain-text bindings: vars and secrets alike. */
+  bindings: Record<string, string>;
+}
+
+/** Adds one binding of the table to the Miniflare option its kind belongs in. */
+function addBinding(
+  out: MiniflareBindingOptions,
+  name: BindingName,
+  spec: BindingSpec,
+  text: Record<string, string>,
+) {
+  switch (spec.kind) {
+    case "d1":
+      out.d1Databases[name] = spec.database;
+      return;
+    case "kv":
+      out.kvNamespaces[name] = spec.namespace;
+      return;
+    case "r2":
+      out.r2Buckets[name] = spec.bucket;
+      return;
+    case "queue":
+      out.queueProducers[name] = { queueName: manifest.queues[spec.queue].name };
+      return;
+    case "durableObject":
+      out.durableObjects[name] = { className: spec.className };
+      return;
+    case "var":
+      out.bindings[name] = text[name] ?? spec.value;
+      return;
+    case "secret": {
+      const secret = text[name];
+      if (secret === undefined) throw new Error(`no value given for the ${name} secret`);
+      out.bindings[name] = secret;
+      return;
+    }
+  }
+}
+
 /** Bindings, queues and compatibility settings of the Worker, without its script. */
 export function miniflareBindings(options: BindingOptions) {
   const { events, deadLetters } = manifest.queues;
+  const text: Record<string, string> = { ...options.vars, ...options.secrets };
+  const out: MiniflareBindingOptions = {
+    d1Databases: {},
+    kvNamespaces: {},
+    r2Buckets: {},
+    queueProducers: {},
+    durableObjects: {},
+    bindings: {},
+  };
+  for (const [name, spec] of bindingEntries()) addBinding(out, name, spec, text);
   return {
     compatibilityDate: manifest.compatibilityDate,
     compatibilityFlags: [...manifest.compatibilityFlags],
-    d1Databases: { [manifest.d1.binding]: manifest.d1.name },
-    kvNamespaces: { [manifest.kv.binding]: manifest.kv.name },
-    r2Buckets: { [manifest.r2.binding]: manifest.r2.name },
-    queueProducers: { [events.binding]: { queueName: events.name } },
+    ...out,
     queueConsumers: {
       [events.name]: toMiniflareConsumer(events.consumer, deadLetters.name),
       [deadLetters.name]: toMiniflareConsumer(deadLetters.consumer),
     },
-    bindings: { ...manifest.vars, ...options.vars, ...options.secrets } as Record<string, string>,
   };
 }

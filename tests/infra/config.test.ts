@@ -36,7 +36,9 @@ const rawStackFile = async (stack: string) =>
     }
   ).config;
 
+/** Empty in the stack files: CI's environment (or `pulumi config set`) provides them. */
 const PER_USER = ["accountId", "workersDevSubdomain"];
+/** Read by the program, deliberately undeclared (generated when unset; see Pulumi.yaml). */
 const SECRETS = ["adminToken", "clientIpSalt"];
 
 /** The program's own default of each declared key, from the manifest and infra/settings.ts. */
@@ -55,6 +57,7 @@ function programDefault(key: string): unknown {
     route: "",
     zoneId: "",
     workersDevSubdomain: "",
+    accountId: "",
   };
   return others[key];
 }
@@ -108,19 +111,23 @@ describe("Pulumi.yaml", () => {
     configure(await devConfig());
     readStackSettings("dev");
     const declared = (await project()).config;
-    expect(Object.keys(declared).sort()).toEqual([...read].sort());
+    expect(Object.keys(declared).sort()).toEqual([...read].filter((k) => !SECRETS.includes(k)).sort());
+    for (const key of SECRETS) expect(read, key).toContain(key);
     for (const [key, d] of Object.entries(declared)) {
       expect(["string", "integer", "boolean", "array"], key).toContain(d.type);
       expect(d.description, key).toMatch(/\w{3,}/);
     }
   });
 
-  it("declares secrets as secret and required, and every other default equal to the program's", async () => {
+  it("requires nothing a fresh clone lacks: every declared key has a default equal to the program's", async () => {
     const declared = (await project()).config;
-    for (const key of SECRETS) expect(declared[key], key).toMatchObject({ secret: true, type: "string" });
-    for (const key of [...SECRETS, "accountId"]) expect(declared[key], key).not.toHaveProperty("default");
-    for (const [key, d] of Object.entries(declared).filter(([k]) => ![...SECRETS, "accountId"].includes(k)))
+    // A `secret: true` key is required by the CLI ("missing configuration value"), and one with a
+    // default is refused since CLI 3.202 (pulumi/pulumi#21865): the secrets stay undeclared.
+    for (const key of SECRETS) expect(declared, key).not.toHaveProperty(key);
+    for (const [key, d] of Object.entries(declared)) {
+      expect(d, key).not.toHaveProperty("secret");
       expect(d.default, key).toEqual(programDefault(key));
+    }
   });
 });
 
@@ -139,6 +146,12 @@ describe("Pulumi.dev.yaml and Pulumi.prod.yaml", () => {
       }
     },
   );
+
+  it("keeps dev within the Free plan's 1-day queue retention, and the default too", async () => {
+    const dev = await rawStackFile("dev");
+    expect(dev["pathmeter:queueRetentionSeconds"]).toBeLessThanOrEqual(86_400);
+    expect((await project()).config.queueRetentionSeconds?.default).toBeLessThanOrEqual(86_400);
+  });
 
   it("makes prod the durable one: protected data, longer retention, more consumer concurrency", async () => {
     const [dev, prod] = await Promise.all([rawStackFile("dev"), rawStackFile("prod")]);
@@ -161,7 +174,28 @@ describe("validation", () => {
     expect(settings.eventsConsumer).toEqual({ ...manifest.queues.events.consumer, maxConcurrency: 2 });
     expect(settings.domain).toEqual({ kind: "workersDev", subdomain: "acme" });
     expect(await pulumi.isSecret(settings.apiToken)).toBe(true);
-    expect(await pulumi.isSecret(settings.adminToken)).toBe(true);
+    expect(settings.adminToken && (await pulumi.isSecret(settings.adminToken))).toBe(true);
+  });
+
+  it("takes the account id and workers.dev subdomain from CI's environment, config winning", async () => {
+    const { "pathmeter:accountId": _a, "pathmeter:workersDevSubdomain": _s, ...config } = await devConfig();
+    configure({ ...config, "pathmeter:accountId": "" });
+    vi.stubEnv("CLOUDFLARE_ACCOUNT_ID", "ffffffffffffffffffffffffffffffff");
+    vi.stubEnv("CLOUDFLARE_WORKERS_SUBDOMAIN", "from-env");
+    const fromEnv = readStackSettings("dev");
+    expect(fromEnv.accountId).toBe("ffffffffffffffffffffffffffffffff");
+    expect(fromEnv.domain).toEqual({ kind: "workersDev", subdomain: "from-env" });
+    configure(await devConfig());
+    const fromConfig = readStackSettings("dev");
+    expect(fromConfig.accountId).toBe(userConfig()["pathmeter:accountId"]);
+    expect(fromConfig.domain).toEqual({ kind: "workersDev", subdomain: "acme" });
+  });
+
+  it("leaves unset secrets to the stack to generate", async () => {
+    const { "pathmeter:adminToken": _t, "pathmeter:clientIpSalt": _s, ...config } = await devConfig();
+    configure(config);
+    const settings = readStackSettings("dev");
+    expect([settings.adminToken, settings.clientIpSalt]).toEqual([undefined, undefined]);
   });
 
   it("takes the token from CLOUDFLARE_API_TOKEN when cloudflare:apiToken is not set", async () => {
@@ -175,16 +209,16 @@ describe("validation", () => {
 
   it("lists every missing setting with the exact command that sets it", () => {
     configure({});
-    vi.stubEnv("CLOUDFLARE_API_TOKEN", "");
+    for (const name of ["CLOUDFLARE_API_TOKEN", "CLOUDFLARE_ACCOUNT_ID", "CLOUDFLARE_WORKERS_SUBDOMAIN"])
+      vi.stubEnv(name, "");
     const message = failureOf(() => readStackSettings("dev"));
     for (const command of [
-      "pulumi config set accountId <cloudflare account id> --stack dev",
-      'pulumi config set --secret adminToken "$(openssl rand -hex 32)" --stack dev',
-      'pulumi config set --secret clientIpSalt "$(openssl rand -hex 32)" --stack dev',
+      "or export CLOUDFLARE_ACCOUNT_ID): run `pulumi config set accountId <cloudflare account id> --stack dev",
       "pulumi config set --secret cloudflare:apiToken <token> --stack dev` or export CLOUDFLARE_API_TOKEN",
-      "pulumi config set workersDevSubdomain <name> --stack dev",
+      "export CLOUDFLARE_WORKERS_SUBDOMAIN): run `pulumi config set workersDevSubdomain <name> --stack dev",
     ])
       expect(message).toContain(command);
+    expect(message).not.toMatch(/adminToken|clientIpSalt/);
   });
 
   it.each([
@@ -222,6 +256,12 @@ describe("validation", () => {
       "10",
       "from 60 to 1209600",
       "pulumi config set queueRetentionSeconds",
+    ],
+    [
+      "pathmeter:queueRetentionSeconds",
+      "3600",
+      "dead letters could expire before they are stored",
+      "pulumi config set queueRetentionSeconds 86400",
     ],
   ])("refuses %s = %s", async (key, value, why, command) => {
     configure({ ...(await devConfig()), [key]: value, "pathmeter:zoneId": "" });

@@ -33,6 +33,8 @@ export interface LocalD1Api {
   requests: unknown[];
   /** The binding behind a database id, to seed or inspect it directly. */
   database(id: string): Promise<LocalD1>;
+  /** The next request whose body contains `text` runs (and commits), then answers 502 as if lost. */
+  loseResponseTo(text: string): void;
   close(): Promise<void>;
 }
 
@@ -94,6 +96,7 @@ export async function startLocalD1Api(databaseIds: readonly string[]): Promise<L
     return (await mf.getD1Database(`DB${index}`)) as unknown as LocalD1;
   };
   const requests: unknown[] = [];
+  let loseTo: string | undefined;
   const route = /^\/client\/v4\/accounts\/([^/]+)\/d1\/database\/([^/]+)\/query$/;
 
   const server = createServer(async (req, res) => {
@@ -111,6 +114,10 @@ export async function startLocalD1Api(databaseIds: readonly string[]): Promise<L
       const db = await database(uuid);
       const statements = statementsOf(body).map((q) => db.prepare(q.sql).bind(...(q.params ?? [])));
       const results = await db.batch(statements);
+      if (loseTo !== undefined && JSON.stringify(body).includes(loseTo)) {
+        loseTo = undefined;
+        return send(res, 502, failure(502, "Bad gateway (the response was lost after the commit)"));
+      }
       send(
         res,
         200,
@@ -128,6 +135,9 @@ export async function startLocalD1Api(databaseIds: readonly string[]): Promise<L
     apiToken,
     requests,
     database,
+    loseResponseTo: (text: string) => {
+      loseTo = text;
+    },
     async close() {
       await new Promise<void>((resolve, reject) => server.close((e) => (e ? reject(e) : resolve())));
       await mf.dispose();

@@ -10,8 +10,9 @@ import {
   type D1MigrationsOutputs,
   d1MigrationsProvider as provider,
 } from "../../infra/migrations-provider";
-import { type MigrationFile, sha256 } from "../../scripts/lib/migrations";
+import type { MigrationFile } from "../../scripts/lib/migrations";
 import { type LocalD1Api, startLocalD1Api } from "./d1-http-server";
+import { migrationFile, migrationInputs } from "./migration-fixtures";
 
 const DBS = ["fresh", "pending", "edited", "failing", "token"].map(
   (n) => `00000000-0000-4000-8000-${n.padStart(12, "0")}`,
@@ -26,16 +27,9 @@ afterAll(async () => {
   await api?.close();
 });
 
-const file = (name: string, sql: string): MigrationFile => ({ name, sql, sha256: sha256(sql) });
-
-const inputsFor = (databaseId: string, files: readonly MigrationFile[]): D1MigrationsInputs => ({
-  accountId: api.accountId,
-  databaseId,
-  apiToken: api.apiToken,
-  apiBaseUrl: api.baseUrl,
-  migrations: Object.fromEntries(files.map((f) => [f.name, f.sha256])),
-  sql: Object.fromEntries(files.map((f) => [f.name, f.sql])),
-});
+const file = migrationFile;
+const inputsFor = (databaseId: string, files: readonly MigrationFile[]): D1MigrationsInputs =>
+  migrationInputs(api, databaseId, files);
 
 async function rows<T>(databaseId: string, sql: string): Promise<T[]> {
   const db = await api.database(databaseId);
@@ -211,6 +205,20 @@ describe("inputs and credentials", () => {
     const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
     const sent = await requestsDuring(() => provider.diff("id", olds, { ...inputs, apiToken: unknown }));
     expect(sent).toEqual([]);
+  });
+
+  it("falls back to the inputs in a preview whose token may not read D1, and still fails other errors", async () => {
+    const one = file("0001_a.sql", "CREATE TABLE a (x);");
+    const olds = { ...inputsFor(TOKEN, []), applied: [], ran: [] };
+    const readOnly = { ...inputsFor(TOKEN, [one]), apiToken: "read-only-elsewhere" };
+    expect(await provider.diff("id", olds, readOnly)).toEqual({ changes: true });
+    expect(await provider.diff("id", { ...olds, migrations: readOnly.migrations }, readOnly)).toEqual({
+      changes: false,
+    });
+    const missing = { ...readOnly, apiToken: api.apiToken, databaseId: "missing" };
+    await expect(provider.diff("id", { ...olds, databaseId: "missing" }, missing)).rejects.toThrow(
+      /could not be found/,
+    );
   });
 
   it("never drops anything on delete", async () => {

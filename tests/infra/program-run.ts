@@ -1,6 +1,6 @@
 /**
- * Runs the Pulumi program in a child process through @pulumi/pulumi's own loader
- * (tests/infra/pulumi-run.cjs) under mocks, with a stack's real Pulumi.<stack>.yaml config, and
+ * Runs the Pulumi program in a child process through @pulumi/pulumi's own loader, from the folder
+ * of Pulumi.yaml's `main` as the CLI does (tests/infra/pulumi-run.cjs), under mocks, with a stack's real Pulumi.<stack>.yaml config, and
  * returns what was registered. A fresh process per run is a fresh module registry per stack.
  */
 import { execFile } from "node:child_process";
@@ -35,8 +35,8 @@ export interface ProgramReport {
   resources: RecordedResource[];
   /** The stack outputs as registered with the engine (wire form). */
   stackOutputs?: Record<string, unknown>;
-  /** The serialized dynamic provider, as stored in the state (`__provider`). */
-  providerSource?: string;
+  /** Each dynamic resource type's serialized provider, as stored in the state (`__provider`). */
+  providerSources?: Record<string, string>;
 }
 
 export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
@@ -67,6 +67,27 @@ export interface RunOptions {
   env?: Record<string, string | null>;
   /** Type-check like `pulumi up` does (ts-node's default), or only transpile. @default true */
   typeCheck?: boolean;
+  /** The program file, relative to the repository root. @default Pulumi.yaml's `main` */
+  main?: string;
+  /**
+   * Run as CI does: the committed stack file only, plus the environment CI provides
+   * (CLOUDFLARE_API_TOKEN, CLOUDFLARE_ACCOUNT_ID, CLOUDFLARE_WORKERS_SUBDOMAIN); no `pulumi config set`.
+   * @default false (the per-user config of `userConfig()` is added)
+   */
+  asCi?: boolean;
+}
+
+/** The environment CI gives `pulumi preview` / `pulumi up`, besides the backend's credentials. */
+export const ciEnvironment = (): Record<string, string> => ({
+  CLOUDFLARE_API_TOKEN: TEST_CLOUDFLARE_TOKEN,
+  CLOUDFLARE_ACCOUNT_ID: TEST_ACCOUNT_ID,
+  CLOUDFLARE_WORKERS_SUBDOMAIN: TEST_SUBDOMAIN,
+});
+
+/** Pulumi.yaml's `main`: the program the CLI runs, from its folder. */
+export async function projectMain(): Promise<string> {
+  const project = parse(await readFile(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8")) as { main: string };
+  return project.main;
 }
 
 const SECRET_KEYS = ["pathmeter:adminToken", "pathmeter:clientIpSalt", "cloudflare:apiToken"];
@@ -83,7 +104,7 @@ export const userConfig = (): Record<string, string> => ({
 export async function runProgram(options: RunOptions): Promise<ProgramReport> {
   const merged: Record<string, string | null> = {
     ...(await stackFileConfig(options.configFile ?? options.stack)),
-    ...userConfig(),
+    ...(options.asCi ? {} : userConfig()),
     ...options.config,
   };
   const config = Object.fromEntries(
@@ -94,12 +115,17 @@ export async function runProgram(options: RunOptions): Promise<ProgramReport> {
     const requestFile = path.join(dir, "request.json");
     const reportFile = path.join(dir, "report.json");
     const env: Record<string, string | null> = {
+      // Hermetic: only what a test passes reaches the program (CI sets these three).
       CLOUDFLARE_API_TOKEN: null,
+      CLOUDFLARE_ACCOUNT_ID: null,
+      CLOUDFLARE_WORKERS_SUBDOMAIN: null,
       PULUMI_NODEJS_TRANSPILE_ONLY: options.typeCheck === false ? "true" : null,
+      ...(options.asCi ? ciEnvironment() : {}),
       ...options.env,
     };
     const secretKeys = SECRET_KEYS.filter((k) => k in config);
-    await writeFile(requestFile, JSON.stringify({ stack: options.stack, config, secretKeys, env }));
+    const main = options.main ?? (await projectMain());
+    await writeFile(requestFile, JSON.stringify({ stack: options.stack, main, config, secretKeys, env }));
     const childEnv = { ...process.env };
     delete childEnv.NODE_OPTIONS;
     // The exit code is not the verdict (Pulumi sets 1 after a failed program): the report is.

@@ -9,8 +9,10 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { OBSERVABILITY } from "../../infra/worker";
 import { buildWorker, REPO_ROOT } from "../../scripts/lib/build";
 import { manifest } from "../../worker/src/manifest";
+import { TEST_SECRETS } from "../secrets";
 import { renderPlan } from "./plan";
 import {
   isSecretWire,
@@ -22,6 +24,7 @@ import {
   TEST_ACCOUNT_ID,
   TEST_CLOUDFLARE_TOKEN,
   TEST_SUBDOMAIN,
+  userConfig,
 } from "./program-run";
 
 const T = {
@@ -36,13 +39,19 @@ const T = {
   cron: "cloudflare:index/workersCronTrigger:WorkersCronTrigger",
   subdomain: "cloudflare:index/workersScriptSubdomain:WorkersScriptSubdomain",
   migrations: "pulumi-nodejs:dynamic/pathmeter:D1Migrations",
+  reset: "pulumi-nodejs:dynamic/pathmeter:ResetOnDelete",
+  password: "random:index/randomPassword:RandomPassword",
 } as const;
+
+/** What the mock's RandomPassword returns for a 64-character password (tests/infra/pulumi-run.cjs). */
+const GENERATED = `generated-${"x".repeat(64)}`;
 
 const STACKS = ["dev", "prod"] as const;
 const runs: Partial<Record<(typeof STACKS)[number], ProgramReport>> = {};
 
 beforeAll(async () => {
-  const [dev, prod] = await Promise.all(STACKS.map((stack) => runProgram({ stack })));
+  // As CI runs it: the committed Pulumi.<stack>.yaml and CI's environment, nothing set per user.
+  const [dev, prod] = await Promise.all(STACKS.map((stack) => runProgram({ stack, asCi: true })));
   Object.assign(runs, { dev, prod });
 }, 180_000);
 
@@ -74,6 +83,10 @@ describe.each(STACKS)("stack %s", (stack) => {
         T.cron,
         T.subdomain,
         T.migrations,
+        T.reset,
+        T.reset,
+        T.password,
+        T.password,
       ].sort(),
     );
     for (const resource of r.resources.filter((x) => x.type !== "pulumi:pulumi:Stack"))
@@ -85,6 +98,7 @@ describe.each(STACKS)("stack %s", (stack) => {
     const provider = only(r, T.provider);
     expect(isSecretWire(provider.wire.apiToken)).toBe(true);
     expect(plain(provider.inputs.apiToken)).toBe(TEST_CLOUDFLARE_TOKEN);
+    expect(plain(only(r, T.provider).inputs.apiToken)).toBe(TEST_CLOUDFLARE_TOKEN);
     for (const resource of r.resources.filter((x) => x.type.startsWith("cloudflare:"))) {
       expect(resource.provider).toBe(`${provider.urn}::${provider.name}-id`);
       if ("accountId" in resource.inputs) expect(resource.inputs.accountId).toBe(TEST_ACCOUNT_ID);
@@ -105,7 +119,10 @@ describe.each(STACKS)("stack %s", (stack) => {
   it("creates D1, KV and R2, protected exactly when the stack says so", async () => {
     const protect = (await setting("protectData")) === "true";
     expect(protect).toBe(stack === "prod");
-    expect(only(report(), T.d1).inputs.name).toBe(name(manifest.d1.name));
+    expect(only(report(), T.d1).inputs).toMatchObject({
+      name: name(manifest.d1.name),
+      readReplication: { mode: "disabled" },
+    });
     expect(only(report(), T.kv).inputs.title).toBe(name(manifest.kv.name));
     expect(only(report(), T.r2).inputs.name).toBe(name(manifest.r2.name));
     for (const type of [T.d1, T.kv, T.r2]) expect(only(report(), type).protect).toBe(protect);
@@ -155,8 +172,8 @@ describe.each(STACKS)("stack %s", (stack) => {
         name: "DEAD_LETTER_QUEUE",
         text: only(r, T.queue, name("events-dlq")).inputs.queueName,
       },
-      { type: "secret_text", name: "ADMIN_TOKEN", text: "test-admin-token" },
-      { type: "secret_text", name: "CLIENT_IP_SALT", text: "test-client-ip-salt" },
+      { type: "secret_text", name: "ADMIN_TOKEN", text: GENERATED },
+      { type: "secret_text", name: "CLIENT_IP_SALT", text: GENERATED },
     ]);
     expect(bindings.map((b) => b.name).sort()).toEqual(
       [
@@ -186,19 +203,21 @@ describe.each(STACKS)("stack %s", (stack) => {
     const script = only(report(), T.script);
     expect(script.inputs).toMatchObject({
       scriptName: name("gateway"),
-      contentFile: `dist/pulumi/${stack}/${manifest.mainModule}`,
+      // Relative to infra/, the working directory the CLI gives the program and the provider.
+      contentFile: `../dist/pulumi/${stack}/${manifest.mainModule}`,
       mainModule: manifest.mainModule,
       compatibilityDate: manifest.compatibilityDate,
       compatibilityFlags: [...manifest.compatibilityFlags],
       observability: { enabled: true, logs: { enabled: true, invocationLogs: true } },
     });
+    expect(script.inputs.observability).toEqual(OBSERVABILITY);
     expect(script.inputs.contentSha256).toMatch(/^[0-9a-f]{64}$/);
     expect(script.inputs).not.toHaveProperty("content");
   });
 
   it("uploads byte for byte the bundle that the local stack and the e2e tests run", async () => {
     const script = only(report(), T.script);
-    const uploaded = await readFile(path.join(REPO_ROOT, String(script.inputs.contentFile)));
+    const uploaded = await readFile(path.join(REPO_ROOT, "infra", String(script.inputs.contentFile)));
     // scripts/local-stack.ts (npm start, tests/e2e) runs buildWorker() into a directory of its own.
     const dir = await mkdtemp(path.join(tmpdir(), "pathmeter-local-bundle-"));
     try {
@@ -262,12 +281,13 @@ describe.each(STACKS)("stack %s", (stack) => {
     for (const c of [events, dlq]) expect(c.dependencies).toContain(only(r, T.script).urn);
   });
 
-  it("has one cron trigger with every manifest schedule, and the workers.dev subdomain on", () => {
+  it("has one cron trigger with the manifest's (at most two) triggers, and the workers.dev subdomain on", () => {
     const cron = only(report(), T.cron);
+    expect(manifest.cronTriggers.length).toBeLessThanOrEqual(2);
     expect(cron.inputs).toEqual({
       accountId: TEST_ACCOUNT_ID,
       scriptName: name("gateway"),
-      schedules: Object.values(manifest.crons).map((c) => ({ cron: c })),
+      schedules: manifest.cronTriggers.map((c) => ({ cron: c })),
     });
     expect(only(report(), T.subdomain).inputs).toEqual({
       accountId: TEST_ACCOUNT_ID,
@@ -277,7 +297,7 @@ describe.each(STACKS)("stack %s", (stack) => {
     });
   });
 
-  it("exports exactly the documented outputs, none of them secret", () => {
+  it("exports exactly the documented outputs, only adminToken secret", () => {
     const outputs = report().stackOutputs ?? {};
     const base = `https://${name("gateway")}.${TEST_SUBDOMAIN}.workers.dev`;
     expect(outputs).toEqual({
@@ -290,12 +310,41 @@ describe.each(STACKS)("stack %s", (stack) => {
       archiveBucket: name("archive"),
       queueName: name("events"),
       deadLetterQueueName: name("events-dlq"),
-      cronSchedules: Object.values(manifest.crons),
+      cronSchedules: [...manifest.cronTriggers],
+      adminToken: expect.anything(),
     });
-    expect(JSON.stringify(outputs)).not.toContain("4dabf18193072939515e22adb298388d");
+    expect(isSecretWire(outputs.adminToken)).toBe(true);
+    expect(plain(outputs.adminToken)).toBe(GENERATED);
+    const { adminToken: _, ...plainOutputs } = outputs;
+    expect(JSON.stringify(plainOutputs)).not.toContain("4dabf18193072939515e22adb298388d");
   });
 
   it("matches the reviewed plan", async () => {
     await expect(renderPlan(report(), stack)).toMatchFileSnapshot(`__snapshots__/${stack}.plan.txt`);
   });
+});
+
+describe("a value set with `pulumi config set`", () => {
+  it("wins over the generated secrets and CI's environment", async () => {
+    const r = await runProgram({
+      stack: "dev",
+      asCi: true,
+      config: userConfig(),
+      env: {
+        CLOUDFLARE_ACCOUNT_ID: "ffffffffffffffffffffffffffffffff",
+        CLOUDFLARE_WORKERS_SUBDOMAIN: "other",
+      },
+    });
+    expect(r.error).toBeUndefined();
+    expect(r.resources.filter((x) => x.type === T.password)).toEqual([]);
+    const bindings = plain(only(r, T.script).inputs.bindings) as { name: string; text?: string }[];
+    const secret = (n: string) => bindings.find((b) => b.name === n)?.text;
+    expect([secret("ADMIN_TOKEN"), secret("CLIENT_IP_SALT")]).toEqual([
+      TEST_SECRETS.ADMIN_TOKEN,
+      TEST_SECRETS.CLIENT_IP_SALT,
+    ]);
+    expect(plain(r.stackOutputs?.adminToken)).toBe(TEST_SECRETS.ADMIN_TOKEN);
+    expect(only(r, T.d1).inputs.accountId).toBe(TEST_ACCOUNT_ID);
+    expect(r.stackOutputs?.workerUrl).toBe(`https://pathmeter-dev-gateway.${TEST_SUBDOMAIN}.workers.dev`);
+  }, 120_000);
 });

@@ -1,15 +1,16 @@
 /**
  * Runs the Pulumi program exactly as `pulumi up` / `pulumi preview` load it, under mocks, in this
- * (sub)process: @pulumi/pulumi's own `cmd/run` `run()` registers the project's TypeScript with
- * ts-node (its vendored 7.0.1, `typeScriptRequireStrings()` / `loadTypeScriptCompilerOptions()`
- * with ./tsconfig.json), requires the program (Pulumi.yaml `main`), calls its exported function
- * inside the root Stack resource and registers the returned outputs.
+ * (sub)process: like the CLI, it runs the program with its working directory at the folder of
+ * Pulumi.yaml's `main` (infra/), where @pulumi/pulumi's own `cmd/run` `run()` registers the project's
+ * TypeScript with ts-node (its vendored 7.0.1, `typeScriptRequireStrings()` /
+ * `loadTypeScriptCompilerOptions()` with ./tsconfig.json of that folder), requires the program,
+ * calls its exported function inside the root Stack resource and registers the returned outputs.
  *
  * Plain CommonJS on purpose: no other transpiler may touch the program before Pulumi's loader.
  *
  *   node tests/infra/pulumi-run.cjs <request.json> <report.json>
- *   request: { stack, preview?, config: { "project:key": "value" }, secretKeys: [...], env: {...} }
- *   report:  { ok, error?, resources: [...], stackOutputs, providerSource? }
+ *   request: { stack, preview?, main, config: { "project:key": "value" }, secretKeys: [...], env: {...} }
+ *   report:  { ok, error?, resources: [...], stackOutputs, providerSources: { [type]: source } }
  */
 "use strict";
 const fs = require("node:fs");
@@ -30,7 +31,7 @@ const project = "pathmeter";
 
 const resources = [];
 let stackOutputs;
-let providerSource;
+const providerSources = {};
 
 /** Computed outputs a real provider would return (ids, uuids), so dependent inputs are known. */
 function computedState(type, inputs) {
@@ -43,6 +44,8 @@ function computedState(type, inputs) {
       return {};
     case "pulumi-nodejs:dynamic/pathmeter:D1Migrations":
       return { applied: Object.keys(inputs.migrations ?? {}), ran: Object.keys(inputs.migrations ?? {}) };
+    case "random:index/randomPassword:RandomPassword":
+      return { result: `generated-${"x".repeat(inputs.length ?? 16)}`, bcryptHash: "$2a$10$mock" };
     default:
       return {};
   }
@@ -56,7 +59,7 @@ const idOf = (type, name) =>
 const mocks = {
   newResource(args) {
     const computed = computedState(args.type, args.inputs);
-    if (typeof args.inputs.__provider === "string") providerSource = args.inputs.__provider;
+    if (typeof args.inputs.__provider === "string") providerSources[args.type] = args.inputs.__provider;
     const { __provider, ...inputs } = args.inputs;
     const record = resources.find((r) => r.type === args.type && r.name === args.name);
     if (record) {
@@ -109,8 +112,10 @@ async function execute() {
   instrument(pulumi.runtime.getMonitor());
   pulumi.runtime.setAllConfig(request.config ?? {}, request.secretKeys ?? []);
   const errors = [];
+  // The CLI's way: the program's working directory is `main`'s folder, the program its file there.
+  const main = request.main ?? "infra/index.ts";
   await run(
-    { _: [request.program ?? "infra/index.ts"] },
+    { _: [path.basename(main)], pwd: path.resolve(path.dirname(main)) },
     () => {},
     (err) => errors.push(err),
     () => false,
@@ -123,11 +128,17 @@ execute().then(
   (errors) => {
     const ok = errors.length === 0;
     const error = ok ? undefined : errors.map((e) => e.message).join("\n");
-    write({ ok, error, resources, stackOutputs, providerSource });
+    write({ ok, error, resources, stackOutputs, providerSources });
     process.exit(0);
   },
   (err) => {
-    write({ ok: false, error: err instanceof Error ? err.message : String(err), resources, stackOutputs });
+    write({
+      ok: false,
+      error: err instanceof Error ? err.message : String(err),
+      resources,
+      stackOutputs,
+      providerSources,
+    });
     process.exit(0);
   },
 );

@@ -25,7 +25,7 @@ beforeAll(async () => {
   ]);
   api = started;
   expect(report.error).toBeUndefined();
-  source = report.providerSource ?? "";
+  source = report.providerSources?.["pulumi-nodejs:dynamic/pathmeter:D1Migrations"] ?? "";
 }, 120_000);
 afterAll(async () => {
   await api?.close();

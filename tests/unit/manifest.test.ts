@@ -10,60 +10,59 @@ import { describe, expect, expectTypeOf, it } from "vitest";
 import { miniflareBindings } from "../../scripts/lib/miniflare-options";
 import type { Env } from "../../worker/src/env";
 import type { TrafficEvent } from "../../worker/src/event";
-import { jobForCron, type Manifest, manifest } from "../../worker/src/manifest";
+import {
+  type BindingKind,
+  bindingEntries,
+  jobForCron,
+  type Manifest,
+  manifest,
+} from "../../worker/src/manifest";
 import { TEST_SECRETS } from "../secrets";
 
-type Kind = "d1" | "kv" | "r2" | "queue" | "var" | "secret";
+type Kind = BindingKind;
+type Table = Manifest["bindings"];
+/** The binding names of one kind, read off the table with a key remapping independent of env.ts. */
+type NamesOf<K extends Kind> = keyof { [N in keyof Table as Table[N]["kind"] extends K ? N : never]: true };
 
-/** Every queue of the manifest that the Worker sends to (has a `binding`). */
-type QueueBindingName = {
-  [Q in keyof Manifest["queues"]]: Manifest["queues"][Q] extends { binding: infer B extends string }
-    ? B
-    : never;
-}[keyof Manifest["queues"]];
-type VarOrSecretName = keyof Manifest["vars"] | Manifest["secrets"][number];
-type ManifestBindingName =
-  | Manifest["d1"]["binding"]
-  | Manifest["kv"]["binding"]
-  | Manifest["r2"]["binding"]
-  | QueueBindingName
-  | VarOrSecretName;
-
-/** The manifest's bindings by kind, walked at runtime the same way the types above walk it. */
+/** The manifest's bindings by kind, walked at runtime. */
 function manifestBindings(): Map<string, Kind> {
-  const kinds = new Map<string, Kind>([
-    [manifest.d1.binding, "d1"],
-    [manifest.kv.binding, "kv"],
-    [manifest.r2.binding, "r2"],
-  ]);
-  for (const queue of Object.values(manifest.queues))
-    if ("binding" in queue) kinds.set(queue.binding, "queue");
-  for (const name of Object.keys(manifest.vars)) kinds.set(name, "var");
-  for (const name of manifest.secrets) kinds.set(name, "secret");
-  return kinds;
+  return new Map(bindingEntries().map(([name, spec]) => [name, spec.kind]));
 }
 
 const options = miniflareBindings({ secrets: TEST_SECRETS, vars: { UPSTREAM_URL: "http://upstream.test" } });
 
 describe("manifest ⇄ Env type", () => {
-  it("Env has exactly the manifest's binding names, each with its binding type", () => {
-    expectTypeOf<keyof Env>().toEqualTypeOf<ManifestBindingName>();
-    expectTypeOf<Env[Manifest["d1"]["binding"]]>().toEqualTypeOf<D1Database>();
-    expectTypeOf<Env[Manifest["kv"]["binding"]]>().toEqualTypeOf<KVNamespace>();
-    expectTypeOf<Env[Manifest["r2"]["binding"]]>().toEqualTypeOf<R2Bucket>();
-    expectTypeOf<Env[QueueBindingName]>().toEqualTypeOf<Queue<TrafficEvent>>();
-    expectTypeOf<Pick<Env, VarOrSecretName>>().toEqualTypeOf<Readonly<Record<VarOrSecretName, string>>>();
-    // The runtime walk below sees the same names as the type-level one.
-    expect([...manifestBindings().keys()].sort()).toEqual(
-      [
-        "DB",
-        "SNAPSHOTS",
-        "ARCHIVE",
-        "EVENTS_QUEUE",
-        ...Object.keys(manifest.vars),
-        ...manifest.secrets,
-      ].sort(),
+  it("Env has exactly the table's binding names, each with the runtime type of its kind", () => {
+    expectTypeOf<keyof Env>().toEqualTypeOf<keyof Table>();
+    expectTypeOf<Env[NamesOf<"d1">]>().toEqualTypeOf<D1Database>();
+    expectTypeOf<Env[NamesOf<"kv">]>().toEqualTypeOf<KVNamespace>();
+    expectTypeOf<Env[NamesOf<"r2">]>().toEqualTypeOf<R2Bucket>();
+    expectTypeOf<Env[NamesOf<"queue">]>().toEqualTypeOf<Queue<TrafficEvent>>();
+    expectTypeOf<Pick<Env, NamesOf<"var" | "secret">>>().toEqualTypeOf<
+      Readonly<Record<NamesOf<"var" | "secret">, string>>
+    >();
+    // The views the code names bindings by are bindings of the right kind.
+    expectTypeOf<Manifest["d1"]["binding"]>().toEqualTypeOf<NamesOf<"d1">>();
+    expectTypeOf<Manifest["kv"]["binding"]>().toEqualTypeOf<NamesOf<"kv">>();
+    expectTypeOf<Manifest["r2"]["binding"]>().toEqualTypeOf<NamesOf<"r2">>();
+    expectTypeOf<Manifest["queues"]["events"]["binding"]>().toEqualTypeOf<NamesOf<"queue">>();
+    expectTypeOf<keyof Manifest["vars"]>().toEqualTypeOf<NamesOf<"var">>();
+    expectTypeOf<Manifest["secrets"][number]>().toEqualTypeOf<NamesOf<"secret">>();
+  });
+
+  it("derives the views the code names bindings by from the table", () => {
+    // The public names themselves are a literal in tests/infra/manifest-agreement.test.ts.
+    const entries = bindingEntries();
+    expect(Object.entries(manifest.vars)).toEqual(
+      entries.flatMap(([name, spec]) => (spec.kind === "var" ? [[name, spec.value]] : [])),
     );
+    expect(manifest.secrets).toEqual(
+      entries.filter(([, spec]) => spec.kind === "secret").map(([name]) => name),
+    );
+    expect(manifest.bindings[manifest.d1.binding]).toMatchObject({ kind: "d1", database: manifest.d1.name });
+    expect(manifest.bindings[manifest.kv.binding]).toMatchObject({ kind: "kv", namespace: manifest.kv.name });
+    expect(manifest.bindings[manifest.r2.binding]).toMatchObject({ kind: "r2", bucket: manifest.r2.name });
+    expect(manifest.bindings[manifest.queues.events.binding]).toEqual({ kind: "queue", queue: "events" });
   });
 });
 
@@ -80,6 +79,7 @@ describe("manifest ⇄ Miniflare options", () => {
     add(options.kvNamespaces, () => "kv");
     add(options.r2Buckets, () => "r2");
     add(options.queueProducers, () => "queue");
+    add(options.durableObjects, () => "durableObject");
     // Plain-text bindings: a var when the manifest lists it as one, otherwise a secret.
     add(options.bindings, (name) => (name in manifest.vars ? "var" : "secret"));
     expect(new Map([...bound].sort())).toEqual(new Map([...manifestBindings()].sort()));

@@ -5,7 +5,7 @@
  * dispatch test runs every job over all the data, so it comes last.
  */
 import { env } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { capacityFindings, D1_LIMIT_BYTES } from "../../worker/src/jobs/capacity";
 import { manifest } from "../../worker/src/manifest";
 import { api, DAY, detailRows, generateEvents, load, runCron } from "./harness";
@@ -137,17 +137,34 @@ describe("GET /api/snapshot", () => {
 });
 
 describe("scheduled", () => {
-  it("ignores a cron it has no job for, and dispatches every manifest cron to its job", async () => {
+  it("ignores a cron that is not a trigger, and runs every job due at each trigger's scheduledTime", async () => {
     const before = await env.DB.prepare("SELECT count(*) AS n FROM job_runs").first();
+    // A job's own schedule is not deployed as a trigger any more (it would run its jobs twice).
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    await runCron(manifest.crons.archive, Date.UTC(2026, 2, 8, 2));
     await runCron("13 13 * * *", D);
     expect(await env.DB.prepare("SELECT count(*) AS n FROM job_runs").first()).toEqual(before);
-    for (const job of Object.keys(manifest.crons)) {
-      await runCron(job, Date.UTC(2026, 2, 8, 5));
-      const row = await env.DB.prepare("SELECT outcome, report FROM job_runs WHERE job = ?1")
-        .bind(job)
-        .first<{ outcome: string; report: string }>();
-      expect(row?.outcome, job).not.toBe("running");
-      expect(JSON.parse(row?.report ?? "{}")).toMatchObject({ job, asOf: "2026-03-08T05:00:00.000Z" });
-    }
+    expect(warn.mock.calls.map(([message]) => String(message))).toEqual([
+      expect.stringMatching(/cron "0 2 \* \* \*" is not a trigger/),
+      expect.stringMatching(/cron "13 13 \* \* \*" is not a trigger/),
+    ]);
+    warn.mockRestore();
+    // Sunday 2026-03-08: 02:00-05:00 on the */5 trigger, :07 on the hourly one, cover every job.
+    const times = [2, 3, 4, 5].map((h) => Date.UTC(2026, 2, 8, h));
+    for (const at of times) await runCron("*/5 * * * *", at);
+    await runCron("7 * * * *", Date.UTC(2026, 2, 8, 5, 7));
+    const runs = await env.DB.prepare("SELECT job, report FROM job_runs ORDER BY job").all<{
+      job: string;
+      report: string;
+    }>();
+    const asOf = Object.fromEntries(runs.results.map((r) => [r.job, JSON.parse(r.report).asOf]));
+    expect(asOf).toEqual({
+      archive: "2026-03-08T02:00:00.000Z",
+      capacity: "2026-03-08T04:00:00.000Z",
+      cleanup: "2026-03-08T03:00:00.000Z",
+      rollup: "2026-03-08T05:07:00.000Z",
+      snapshot: "2026-03-08T05:00:00.000Z",
+      snapshotPrune: "2026-03-08T05:00:00.000Z",
+    });
   });
 });

@@ -1,15 +1,39 @@
 /**
- * The Worker's environment, derived from the bindings manifest so the two cannot drift.
+ * The Worker's environment, generated from the manifest's binding table so the two cannot drift:
+ * each binding's kind maps to the type workerd gives it at runtime.
  */
 
 import type { TrafficEvent } from "./event";
-import type { Manifest } from "./manifest";
+import type { BindingSpec, Manifest } from "./manifest";
 
-type Binding<Name extends string, T> = { readonly [K in Name]: T };
+/** The message body each queue carries, by its key in `manifest.queues`. */
+interface QueueMessages {
+  events: TrafficEvent;
+  deadLetters: TrafficEvent;
+}
 
-export type Env = Binding<Manifest["d1"]["binding"], D1Database> &
-  Binding<Manifest["kv"]["binding"], KVNamespace> &
-  Binding<Manifest["r2"]["binding"], R2Bucket> &
-  Binding<Manifest["queues"]["events"]["binding"], Queue<TrafficEvent>> &
-  Binding<keyof Manifest["vars"], string> &
-  Binding<Manifest["secrets"][number], string>;
+/**
+ * The class behind each Durable Object binding, by class name (for `DurableObjectNamespace<T>`).
+ * A class left out binds as an untyped namespace.
+ */
+type DurableObjectClasses = Record<never, never>;
+
+/** The runtime type of a binding of the given spec. */
+type RuntimeType<S extends BindingSpec> = S extends { kind: "d1" }
+  ? D1Database
+  : S extends { kind: "kv" }
+    ? KVNamespace
+    : S extends { kind: "r2" }
+      ? R2Bucket
+      : S extends { kind: "queue"; queue: infer Q extends keyof QueueMessages }
+        ? Queue<QueueMessages[Q]>
+        : S extends { kind: "durableObject"; className: infer C }
+          ? C extends keyof DurableObjectClasses
+            ? DurableObjectNamespace<DurableObjectClasses[C]>
+            : DurableObjectNamespace
+          : S extends { kind: "var" | "secret" }
+            ? string
+            : never;
+
+/** Every binding of the manifest's table, typed by its kind. */
+export type Env = { readonly [N in keyof Manifest["bindings"]]: RuntimeType<Manifest["bindings"][N]> };

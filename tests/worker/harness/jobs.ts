@@ -1,6 +1,7 @@
 /**
- * The jobs side of the harness: traffic stored through the real write path, jobs driven through
- * the Worker's real `scheduled` export at chosen times, and the runs they record.
+ * The jobs side of the harness: traffic stored through the real write path, jobs run at chosen
+ * times (by the cron's runner, or through the Worker's real `scheduled` export), and the runs they
+ * record.
  */
 import {
   createExecutionContext,
@@ -8,7 +9,7 @@ import {
   env,
   waitOnExecutionContext,
 } from "cloudflare:test";
-import { type CronJob, manifest, type TrafficEvent, worker, writeEvents } from "./worker";
+import { type CronJob, manifest, runJob, type TrafficEvent, worker, writeEvents } from "./worker";
 
 /** Events per write: keeps the write path's one JSON parameter under D1's 1 MB. */
 const LOAD_CHUNK = 2_000;
@@ -19,10 +20,17 @@ export async function load(events: readonly TrafficEvent[]): Promise<void> {
     await writeEvents(env.DB, events.slice(i, i + LOAD_CHUNK), { maxPathsPerDay: 2_000 });
 }
 
-/** Runs a job exactly as its cron would at `scheduledTime`, through the Worker's scheduled export. */
+/**
+ * Runs a job at clock `scheduledTime` with the runner the cron dispatch uses (any time, so a test can
+ * replay a job off its schedule), or, for a cron expression, invokes the Worker's scheduled export
+ * with that cron exactly as the platform would (it runs the jobs due at `scheduledTime`).
+ */
 export async function runCron(job: CronJob | string, scheduledTime: number): Promise<void> {
-  const cron = job in manifest.crons ? manifest.crons[job as CronJob] : job;
-  const controller = createScheduledController({ cron, scheduledTime });
+  if (job in manifest.crons) {
+    await runJob(job as CronJob, env, scheduledTime);
+    return;
+  }
+  const controller = createScheduledController({ cron: job, scheduledTime });
   const ctx = createExecutionContext();
   await worker.scheduled(controller, env, ctx);
   await waitOnExecutionContext(ctx);
