@@ -1,8 +1,9 @@
 /**
  * No secret in what a deployment publishes (issue 12, invariant 6): the Worker bundle that is
  * uploaded holds no admin token, IP salt or API token (nor the local default token); the Pulumi
- * stack's outputs hold none; and every resource input that carries one carries it as a Pulumi
- * secret (so the state and the CLI show it encrypted), never in plain text.
+ * stack's outputs hold none in plain text (the admin token only as a Pulumi secret, so a generated
+ * one can be read with `--show-secrets`); and every resource input that carries one carries it as
+ * a Pulumi secret (so the state and the CLI show it encrypted), never in plain text.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -56,14 +57,17 @@ describe("the Pulumi program (prod stack, under mocks)", () => {
     expect(secretsIn(wire).sort()).toEqual(["ADMIN_TOKEN", "CLIENT_IP_SALT", "CLOUDFLARE_API_TOKEN"]);
   });
 
-  it("exports no secret in its stack outputs", () => {
-    expect(Object.keys(report.stackOutputs ?? {})).toContain("workerUrl");
-    expect(secretsIn(JSON.stringify(report.stackOutputs))).toEqual([]);
+  it("exports no secret in plain text: the admin token only as a Pulumi secret, for `--show-secrets`", () => {
+    const outputs = report.stackOutputs ?? {};
+    expect(Object.keys(outputs)).toContain("workerUrl");
+    expect(plainSecrets(outputs, "outputs")).toEqual([]);
+    const wrapped = Object.entries(outputs).filter(([, value]) => isSecretWire(value));
+    expect(wrapped.map(([key]) => key)).toEqual(["adminToken"]);
   });
 
   it("passes every secret to resources wrapped as a Pulumi secret, never in plain text", () => {
     for (const resource of report.resources)
       expect(plainSecrets(resource.wire, resource.name), resource.urn).toEqual([]);
-    expect(secretsIn(report.providerSource ?? "")).toEqual([]);
+    expect(secretsIn(JSON.stringify(report.providerSources ?? {}))).toEqual([]);
   });
 });

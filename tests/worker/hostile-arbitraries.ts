@@ -5,6 +5,7 @@
  * paths. Every property runs a bounded, seeded number of times; fast-check prints the seed and
  * the shrunk counterexample of a failure, so it can be replayed with `{ seed, path }`.
  */
+import { env } from "cloudflare:test";
 import fc from "fast-check";
 import { HTTP_METHODS } from "../../worker/src/event";
 
@@ -129,4 +130,28 @@ export function hostileQuery(names: readonly string[]): fc.Arbitrary<string> {
   return fc
     .array(fc.tuple(name, value), { maxLength: 6 })
     .map((pairs) => pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join("&"));
+}
+
+/**
+ * How the stored data compares with the ids that were delivered: how many of them are stored,
+ * and how far the hourly aggregates' request counts are above (`doubleCounted`) or below
+ * (`uncounted`) the stored events.
+ */
+export async function storedTally(
+  ids: readonly string[],
+): Promise<{ storedIds: number; doubleCounted: number; uncounted: number }> {
+  const [stored, events, counted] = await env.DB.batch<{ n: number }>([
+    env.DB.prepare(
+      "SELECT count(*) AS n FROM traffic_events WHERE id IN (SELECT value FROM json_each(?1))",
+    ).bind(JSON.stringify(ids)),
+    env.DB.prepare("SELECT count(*) AS n FROM traffic_events"),
+    env.DB.prepare("SELECT coalesce(sum(requests), 0) AS n FROM path_stats_hourly"),
+  ]);
+  const n = (result: D1Result<{ n: number }> | undefined) => result?.results[0]?.n ?? 0;
+  const difference = n(counted) - n(events);
+  return {
+    storedIds: n(stored),
+    doubleCounted: Math.max(0, difference),
+    uncounted: Math.max(0, -difference),
+  };
 }

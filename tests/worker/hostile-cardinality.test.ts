@@ -8,6 +8,7 @@ import { env } from "cloudflare:test";
 import fc from "fast-check";
 import { expect, it } from "vitest";
 import { OTHER_PATH } from "../../worker/src/db/write-events";
+import { recordReliability } from "../reliability-record";
 import { api, callWorker, captureQueue, consume, HOUR, ingestRequest, resetStorage } from "./harness";
 
 const DISTINCT_PATHS = 100_000;
@@ -26,13 +27,14 @@ function distinctPaths(count: number, seed: number): string[] {
 const scalar = async (sql: string): Promise<number> =>
   (await env.DB.prepare(sql).first<{ n: number }>())?.n ?? Number.NaN;
 
-it("holds the per-day path cap and counts every event", async () => {
+it("holds the per-day path cap and counts every event", async ({ task }) => {
   await resetStorage();
   const paths = distinctPaths(DISTINCT_PATHS, 12);
   expect(new Set(paths).size).toBe(DISTINCT_PATHS);
   // One hour of one UTC day (the previous whole hour), so one day's cap applies to all.
   const hour = Math.floor(Date.now() / HOUR) * HOUR - HOUR;
   const queue = captureQueue();
+  let fiveXx = 0;
   for (let i = 0; i < paths.length; i += 1_000) {
     const events = paths.slice(i, i + 1_000).map((path, j) => ({
       ts: hour + ((i + j) % HOUR),
@@ -43,6 +45,7 @@ it("holds the per-day path cap and counts every event", async () => {
       clientHash: `attacker-${j % 50}`,
     }));
     const { response, body } = await callWorker(ingestRequest(JSON.stringify(events)));
+    if (response.status >= 500) fiveXx += 1;
     expect(response.status, body).toBe(202);
   }
   expect(queue.events().length).toBe(DISTINCT_PATHS);
@@ -50,6 +53,15 @@ it("holds the per-day path cap and counts every event", async () => {
   for (let i = 0; i < bodies.length; i += 100)
     expect((await consume(bodies.slice(i, i + 100))).retried).toEqual([]);
 
+  const counted = await scalar("SELECT sum(requests) AS n FROM path_stats_hourly");
+  recordReliability(task, {
+    scenario: "100,000 random distinct paths in one day, through ingest and the consumer",
+    events: DISTINCT_PATHS,
+    faults: "path cardinality attack",
+    lost: Math.max(0, DISTINCT_PATHS - counted),
+    doubleCounted: Math.max(0, counted - DISTINCT_PATHS),
+    fiveXx,
+  });
   // The cap held everywhere paths are stored.
   for (const table of ["traffic_events", "path_stats_hourly", "daily_paths"])
     expect(

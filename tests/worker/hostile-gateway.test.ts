@@ -8,8 +8,9 @@
 import fc from "fast-check";
 import { afterEach, beforeEach, expect, it, type MockInstance, vi } from "vitest";
 import { MAX_PATH_LENGTH, validateTrafficEvent } from "../../worker/src/event";
+import { recordReliability } from "../reliability-record";
 import { callWorker, captureQueue, consume, resetStorage } from "./harness";
-import { hostilePath, RUNS } from "./hostile-arbitraries";
+import { hostilePath, RUNS, storedTally } from "./hostile-arbitraries";
 
 const ORIGIN = "http://gateway.test";
 /** Methods a Request can carry (fetch forbids CONNECT, TRACE, TRACK) and the gateway proxies. */
@@ -49,8 +50,10 @@ beforeEach(async () => {
 });
 afterEach(() => vi.restoreAllMocks());
 
-it("proxies any request unchanged and records a valid, bounded event for it", async () => {
+it("proxies any request unchanged and records a valid, bounded event for it", async ({ task }) => {
   const queue = captureQueue();
+  const tally = { requests: 0, fiveXx: 0, recordable: 0 };
+  const recordedIds = new Set<string>();
   await fc.assert(
     fc.asyncProperty(hostilePath(), fc.constantFrom(...METHODS), headers, async (path, method, sent) => {
       upstream.mockClear();
@@ -80,4 +83,14 @@ it("proxies any request unchanged and records a valid, bounded event for it", as
     }),
     RUNS,
   );
+  const stored = await storedTally([...recordedIds]);
+  recordReliability(task, {
+    scenario: "gateway: hostile paths, methods and headers, then the consumer",
+    events: tally.requests,
+    faults: "dot segments, %00/%2F/%zz, unicode, 5,000-char segments, odd methods, spoofed/8 kB headers",
+    lost: tally.recordable - stored.storedIds,
+    doubleCounted: stored.doubleCounted,
+    fiveXx: tally.fiveXx,
+  });
+  expect(stored).toEqual({ storedIds: tally.recordable, doubleCounted: 0, uncounted: 0 });
 }, 60_000);

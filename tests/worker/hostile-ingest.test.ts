@@ -7,8 +7,9 @@ import { env } from "cloudflare:test";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { MAX_INGEST_BYTES } from "../../worker/src/ingest/route";
+import { recordReliability } from "../reliability-record";
 import { callWorker, captureQueue, consume, ingestRequest, resetStorage } from "./harness";
-import { hostileEvent, nested, RUNS } from "./hostile-arbitraries";
+import { hostileEvent, nested, RUNS, storedTally } from "./hostile-arbitraries";
 
 const REJECTION_CODES = [
   "invalid_event",
@@ -47,8 +48,13 @@ interface Accepted {
 }
 
 /** Sends a body; checks the answer is a 202 or a coded 4xx; returns the 202's JSON or null. */
+/** Requests sent and 5xx answers seen by this file's tests, for the reliability report. */
+const tally = { requests: 0, fiveXx: 0 };
+
 async function ingestChecked(body: BodyInit, contentType: string | null): Promise<Accepted | null> {
   const { response, body: text } = await callWorker(ingestRequest(body, { contentType }));
+  tally.requests += 1;
+  if (response.status >= 500) tally.fiveXx += 1;
   const json = JSON.parse(text) as Accepted & { error?: { code: string; message: string } };
   if (response.status === 202) {
     expect(json.accepted).toBeGreaterThanOrEqual(0);
@@ -63,10 +69,10 @@ async function ingestChecked(body: BodyInit, contentType: string | null): Promis
   return null;
 }
 
-/** Delivers what ingest queued to the real consumer: every message acked, none retried. */
-async function consumeQueued(queue: ReturnType<typeof captureQueue>): Promise<number> {
+/** Delivers what ingest queued to the real consumer (every message acked, none retried); returns the queued ids. */
+async function consumeQueued(queue: ReturnType<typeof captureQueue>): Promise<string[]> {
   const bodies = queue.bodies();
-  const events = queue.events().length;
+  const events = queue.events().map((e) => e.id);
   for (let i = 0; i < bodies.length; i += 100) {
     const outcome = await consume(bodies.slice(i, i + 100));
     expect(outcome.retried).toEqual([]);
@@ -79,16 +85,25 @@ async function consumeQueued(queue: ReturnType<typeof captureQueue>): Promise<nu
 const storedCount = async () =>
   (await env.DB.prepare("SELECT count(*) AS n FROM traffic_events").first<{ n: number }>())?.n ?? 0;
 
-beforeEach(() => resetStorage());
+beforeEach(async () => {
+  await resetStorage();
+  tally.requests = 0;
+  tally.fiveXx = 0;
+});
 afterEach(() => vi.restoreAllMocks());
 
 describe("ingest never answers 5xx", () => {
-  it("to events whose every field may be hostile; each is accepted or rejected with a code; the consumer stores the accepted", async () => {
+  it("to events whose every field may be hostile; each is accepted or rejected with a code; the consumer stores the accepted", async ({
+    task,
+  }) => {
     const queue = captureQueue();
     const now = Date.now();
     let accepted = 0;
+    let sent = 0;
+    const queuedIds = new Set<string>();
     await fc.assert(
       fc.asyncProperty(fc.array(hostileEvent(now), { minLength: 1, maxLength: 30 }), async (events) => {
+        sent += events.length;
         const answer = await ingestChecked(JSON.stringify(events), "application/json");
         if (answer === null) throw new Error("a JSON array of ≤ 1000 objects must be answered 202");
         expect(answer.accepted + answer.rejected.length).toBe(events.length);
@@ -97,18 +112,29 @@ describe("ingest never answers 5xx", () => {
         ]);
         const before = await storedCount();
         const queued = await consumeQueued(queue);
-        expect(queued).toBe(answer.accepted);
+        for (const id of queued) queuedIds.add(id);
+        expect(queued.length).toBe(answer.accepted);
         accepted += answer.accepted;
         // Ids repeat across runs only when the sender gave the same id: stored at most once.
         expect(await storedCount()).toBeLessThanOrEqual(before + answer.accepted);
       }),
       RUNS,
     );
+    const stored = await storedTally([...queuedIds]);
+    recordReliability(task, {
+      scenario: "ingest: events with hostile fields, then the consumer",
+      events: sent,
+      faults: "wrong types, huge/non-finite numbers, far-future/ancient ts, NUL, long strings, nesting",
+      lost: queuedIds.size - stored.storedIds,
+      doubleCounted: stored.doubleCounted,
+      fiveXx: tally.fiveXx,
+    });
+    expect(stored).toEqual({ storedIds: queuedIds.size, doubleCounted: 0, uncounted: 0 });
     // The generator mixes valid events in: the consumer saw real work.
     expect(accepted).toBeGreaterThan(RUNS.numRuns);
   });
 
-  it("to any body text under any content type", async () => {
+  it("to any body text under any content type", async ({ task }) => {
     const body = fc.oneof(
       fc.json({ maxDepth: 4 }),
       fc.string({ unit: "binary", maxLength: 200 }),
@@ -132,6 +158,14 @@ describe("ingest never answers 5xx", () => {
       }),
       RUNS,
     );
+    recordReliability(task, {
+      scenario: "ingest: any body text under any content type",
+      events: tally.requests,
+      faults: "malformed JSON/NDJSON, 200,000-deep nesting, 1e999, BOM, NUL, odd media types",
+      lost: 0,
+      doubleCounted: 0,
+      fiveXx: tally.fiveXx,
+    });
   });
 
   it("to deep nesting inside an event: the event is rejected with a code", async () => {

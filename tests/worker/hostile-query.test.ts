@@ -6,6 +6,7 @@
  */
 import fc from "fast-check";
 import { afterEach, beforeAll, expect, it, vi } from "vitest";
+import { recordReliability } from "../reliability-record";
 import { TEST_SECRETS } from "../secrets";
 import { protectedRoutes } from "./access-routes";
 import { callWorker, generateEvents, load, resetStorage } from "./harness";
@@ -36,8 +37,9 @@ beforeAll(async () => {
 });
 afterEach(() => vi.restoreAllMocks());
 
-it("every route answers any query string with a success or a coded 4xx, never a 5xx", async () => {
+it("every route answers any query string with a success or a coded 4xx, never a 5xx", async ({ task }) => {
   expect(routes.length).toBeGreaterThan(5);
+  const tally = { requests: 0, fiveXx: 0 };
   await fc.assert(
     fc.asyncProperty(fc.constantFrom(...routes), hostileQuery(PARAMETER_NAMES), async (route, query) => {
       const request = new Request(`http://gateway.test/_pathmeter${route.path}?${query}`, {
@@ -45,6 +47,8 @@ it("every route answers any query string with a success or a coded 4xx, never a 
         headers: { Authorization: `Bearer ${TEST_SECRETS.ADMIN_TOKEN}` },
       });
       const { response, body } = await callWorker(request);
+      tally.requests += 1;
+      if (response.status >= 500) tally.fiveXx += 1;
       const label = `${route.method} ${route.path}?${query} → ${response.status} ${body.slice(0, 200)}`;
       expect(response.status, label).toBeLessThan(500);
       if (response.status >= 400) {
@@ -55,4 +59,12 @@ it("every route answers any query string with a success or a coded 4xx, never a 
     }),
     { ...RUNS, numRuns: RUNS.numRuns * 4 },
   );
+  recordReliability(task, {
+    scenario: `query parameters on ${routes.length} reserved routes`,
+    events: tally.requests,
+    faults: "hostile from/to/now/limit/...: huge, impossible dates, unicode, empty, repeated, unknown",
+    lost: 0,
+    doubleCounted: 0,
+    fiveXx: tally.fiveXx,
+  });
 }, 60_000);
