@@ -12,6 +12,7 @@ import type { ReliabilityRecord } from "../tests/reliability-record";
 import { REPO_ROOT } from "./lib/build";
 
 const SUITES = [
+  "tests/worker/faults-runner.test.ts",
   "tests/worker/hostile-ingest.test.ts",
   "tests/worker/hostile-consumer.test.ts",
   "tests/worker/hostile-gateway.test.ts",
@@ -96,12 +97,14 @@ function render(report: JsonReport, commit: string): string {
     "",
     "## Not done yet",
     "",
-    "- The randomised, seeded fault-injection runner (`npm run test:faults`) over the consumer, the",
-    "  jobs and the local stack — throws at every consumer step, failing D1 statements and queue",
-    "  sends, redelivery, concurrent consumers, jobs crashing half-way, late events for archived",
-    "  days, duplicates after cleanup, dead-letter replay, KV and cache failures — is not built yet.",
-    "  Until then, those faults are covered only by the targeted tests in `tests/worker/consumer-*`,",
-    "  `gateway-fallback`, `jobs-*-crash` and `jobs-cleanup`, which are not part of this table.",
+    "- The seeded fault-injection runner (`npm run test:faults`, tests/worker/faults-scenario.ts)",
+    "  covers the events consumer only: D1 refusing a transaction, a statement failing half-way, a",
+    "  crash after the commit, redelivery, overlapping concurrent batches, duplicates, the retry",
+    "  budget, dead letters and their replay. NOT yet in it: failing queue sends at the gateway and",
+    "  ingest, jobs crashing half-way and re-run, late events for archived days, duplicates after",
+    "  cleanup, KV and cache failures under the query API, and any run over the local stack. Those",
+    "  faults are covered only by the targeted tests in `tests/worker/consumer-*`, `gateway-fallback`,",
+    "  `jobs-*-crash` and `jobs-cleanup`, which are not part of this table.",
     "- The load run (autocannon against the local gateway: requests/s, latency with and without",
     "  recording, queue drain time, memory over the run) is not done yet.",
     "",

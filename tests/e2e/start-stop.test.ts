@@ -5,6 +5,7 @@
  * with a message naming it.
  */
 import { afterEach, describe, expect, it } from "vitest";
+import { recordReliability } from "../reliability-record";
 import { tempStateDir } from "./helpers";
 import {
   descendantsNamed,
@@ -72,7 +73,7 @@ describe("npm start never leaves workerd behind", () => {
     expect(await portIsFree(stack.port)).toBe(true);
   });
 
-  it("SIGTERM: the queue drains first (events survive a restart), then workerd ends", async () => {
+  it("SIGTERM: the queue drains first (events survive a restart), then workerd ends", async ({ task }) => {
     const stateDir = await newState();
     const first = await startStack(stateDir);
     const now = Date.now();
@@ -101,7 +102,16 @@ describe("npm start never leaves workerd behind", () => {
     const health = await fetch(`${second.url}/_pathmeter/api/ops/health`, {
       headers: { Authorization: `Bearer ${TOKEN}` },
     });
-    expect(((await health.json()) as { eventsStored: number }).eventsStored).toBe(events.length);
+    const { eventsStored } = (await health.json()) as { eventsStored: number };
+    recordReliability(task, {
+      scenario: "npm start stopped by SIGTERM right after an ingest, then restarted",
+      events: events.length,
+      faults: "SIGTERM to the process group while the events are still queued",
+      lost: Math.max(0, events.length - eventsStored),
+      doubleCounted: Math.max(0, eventsStored - events.length),
+      fiveXx: 0,
+    });
+    expect(eventsStored).toBe(events.length);
   });
 
   it("a setting that cannot be parsed: exit 1 with a message naming it, and the port is free", async () => {

@@ -111,5 +111,6 @@ it("acks every message of any batch, stores the valid events once and records th
     doubleCounted: stored.doubleCounted,
     fiveXx: 0,
   });
+  expect(validIds.size).toBeGreaterThan(RUNS.numRuns);
   expect(stored).toEqual({ storedIds: validIds.size, doubleCounted: 0, uncounted: 0 });
 });
