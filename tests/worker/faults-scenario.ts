@@ -90,39 +90,56 @@ async function replayDeadLetters(): Promise<TrafficEvent[]> {
   return events;
 }
 
-/** Runs one seeded scenario to the end: every message acked, or dead-lettered and replayed. */
-export async function runScenario(seed: number, eventCount: number): Promise<ScenarioResult> {
-  const rand = random(seed);
-  const unique = generateEvents({ prefix: `faults-${seed}`, count: eventCount, seed });
-  const sent = [...unique, ...unique.filter(() => rand() < 0.2)];
-  let pending: QueueMessage[] = sent.map((body, i) => ({ id: `f${seed}-${i}`, body, attempts: 1 }));
-  const faults = Object.fromEntries(FAULTS.map((f) => [f, 0])) as Record<Fault, number>;
-  const result = { seed, sent, faults, deliveries: 0, deadLettered: 0, replayed: 0 };
-  let nextId = sent.length;
-  // Some seeds fail often enough that messages exhaust their retries and take the dead-letter path.
-  const faultRate = 0.3 + 0.65 * rand();
+/** What a drain needs: the scenario's random source and fault rate, and the tally it adds to. */
+export interface DrainContext {
+  rand: () => number;
+  /** Share of deliveries that get a fault. */
+  faultRate: number;
+  /** Message ids are `${prefix}-${n}`. */
+  prefix: string;
+  result: Omit<ScenarioResult, "seed" | "sent">;
+}
 
+const newTally = (): DrainContext["result"] => ({
+  faults: Object.fromEntries(FAULTS.map((f) => [f, 0])) as Record<Fault, number>,
+  deliveries: 0,
+  deadLettered: 0,
+  replayed: 0,
+});
+
+/** One delivery of a random batch under a random fault; returns the acked and the retried ids. */
+async function deliverOnce(pending: QueueMessage[], context: DrainContext) {
+  const { rand } = context;
+  const batch = pending.slice(0, 1 + Math.floor(rand() * 25));
+  const fault =
+    rand() > context.faultRate ? "none" : (FAULTS[1 + Math.floor(rand() * (FAULTS.length - 1))] ?? "none");
+  context.result.faults[fault] += 1;
+  const armed = armD1Fault(fault, rand);
+  const outcomes =
+    fault === "concurrent"
+      ? await Promise.all([attempt(batch), attempt(pending.slice(0, 1 + Math.floor(rand() * 25)))])
+      : fault === "redelivery"
+        ? [await attempt(batch), await attempt(batch.map((m) => ({ ...m, attempts: (m.attempts ?? 1) + 1 })))]
+        : [await attempt(batch)];
+  armed?.mockRestore();
+  context.result.deliveries += outcomes.length;
+  return {
+    acked: new Set(outcomes.flatMap((o) => [...o.acked])),
+    retried: new Set(outcomes.flatMap((o) => [...o.retried])),
+  };
+}
+
+/**
+ * Delivers every message to the consumer under random faults until each one is acked, or has used
+ * its retries, gone to the dead-letter queue and been replayed (and then acked).
+ */
+export async function drain(messages: readonly QueueMessage[], context: DrainContext): Promise<void> {
+  let pending = [...messages];
+  let nextId = 0;
   for (let round = 0; pending.length > 0; round++) {
-    if (round > 10_000) throw new Error(`seed ${seed}: the queue did not drain`);
-    pending.sort(() => rand() - 0.5);
-    const batch = pending.slice(0, 1 + Math.floor(rand() * 25));
-    const fault =
-      rand() > faultRate ? "none" : (FAULTS[1 + Math.floor(rand() * (FAULTS.length - 1))] ?? "none");
-    faults[fault] += 1;
-    const armed = armD1Fault(fault, rand);
-    const outcomes =
-      fault === "concurrent"
-        ? await Promise.all([attempt(batch), attempt(pending.slice(0, 1 + Math.floor(rand() * 25)))])
-        : fault === "redelivery"
-          ? [
-              await attempt(batch),
-              await attempt(batch.map((m) => ({ ...m, attempts: (m.attempts ?? 1) + 1 }))),
-            ]
-          : [await attempt(batch)];
-    armed?.mockRestore();
-    result.deliveries += outcomes.length;
-    const acked = new Set(outcomes.flatMap((o) => [...o.acked]));
-    const retried = new Set(outcomes.flatMap((o) => [...o.retried]));
+    if (round > 10_000) throw new Error(`${context.prefix}: the queue did not drain`);
+    pending.sort(() => context.rand() - 0.5);
+    const { acked, retried } = await deliverOnce(pending, context);
     const dead: QueueMessage[] = [];
     pending = pending.flatMap((m) => {
       if (acked.has(m.id) || !retried.has(m.id)) return acked.has(m.id) ? [] : [m];
@@ -134,13 +151,30 @@ export async function runScenario(seed: number, eventCount: number): Promise<Sce
       return [next];
     });
     if (dead.length > 0) {
-      result.deadLettered += dead.length;
+      context.result.deadLettered += dead.length;
       await deliver(DEAD_LETTER_QUEUE, dead);
       for (const event of await replayDeadLetters()) {
-        result.replayed += 1;
-        pending.push({ id: `f${seed}-${nextId++}`, body: event, attempts: 1 });
+        context.result.replayed += 1;
+        pending.push({ id: `${context.prefix}-replay-${nextId++}`, body: event, attempts: 1 });
       }
     }
   }
-  return result;
+}
+
+/** A context for one seed: some seeds fail often enough that messages take the dead-letter path. */
+export function drainContext(seed: number, prefix: string): DrainContext {
+  const rand = random(seed);
+  return { rand, faultRate: 0.3 + 0.65 * rand(), prefix, result: newTally() };
+}
+
+/** Runs one seeded scenario to the end: every message acked, or dead-lettered and replayed. */
+export async function runScenario(seed: number, eventCount: number): Promise<ScenarioResult> {
+  const context = drainContext(seed, `f${seed}`);
+  const unique = generateEvents({ prefix: `faults-${seed}`, count: eventCount, seed });
+  const sent = [...unique, ...unique.filter(() => context.rand() < 0.2)];
+  await drain(
+    sent.map((body, i) => ({ id: `f${seed}-${i}`, body, attempts: 1 })),
+    context,
+  );
+  return { seed, sent, ...context.result };
 }

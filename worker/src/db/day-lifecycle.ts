@@ -29,3 +29,19 @@ export async function anyDayCleaning(db: D1Database, fromDay: string, toDay: str
     .first<{ cold: number }>();
   return row !== null;
 }
+
+/**
+ * The days among `days` (`YYYY-MM-DD`) whose detail rows cleanup has started deleting: an event of
+ * such a day can no longer be recognised as a duplicate, so ingest does not accept it (invariant 1).
+ */
+export async function daysBeingCleaned(db: D1Database, days: readonly string[]): Promise<Set<string>> {
+  if (days.length === 0) return new Set();
+  const { results } = await db
+    .prepare(
+      `SELECT day FROM day_lifecycle
+       WHERE cleaning_since IS NOT NULL AND day IN (SELECT value FROM json_each(?1))`,
+    )
+    .bind(JSON.stringify(days))
+    .all<{ day: string }>();
+  return new Set(results.map((r) => r.day));
+}
