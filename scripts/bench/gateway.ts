@@ -8,7 +8,7 @@
  *   separate the Worker's own recording work from the local queue broker's.
  */
 import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { Log, LogLevel, Miniflare } from "miniflare";
 import { startDemoUpstream } from "../demo-upstream";
@@ -96,9 +96,10 @@ function gatewayNotes(on: Side, off: Side, stubbed: Side): string[] {
   const workerCost = Math.round((1 - ratio(stubbed, off)) * 100);
   return [
     `Below the 0.9 target. With the queue send stubbed the Worker's own recording work costs about ` +
-      `${workerCost}% of throughput; the rest of the gap is Miniflare's in-process queue broker (one ` +
-      "send per request) and the consumer writing to D1, which share workerd and this machine's cores " +
-      "with the gateway here. In production the queue and its consumer run elsewhere.",
+      `${workerCost}% of throughput; the rest of the gap is Miniflare's in-process queue broker and the ` +
+      "consumer writing to D1 (sends are coalesced: see the rows bench for queue operations per request), " +
+      "which share workerd and this machine's cores with the gateway here. In production the queue and " +
+      "its consumer run elsewhere.",
   ];
 }
 
@@ -146,8 +147,9 @@ export const gatewayBench: Bench = {
         method:
           "Closed-loop GETs over keep-alive connections on loopback to the same upstream (demo API, no " +
           "simulated delay; load generator and upstream share one node process). On: the local stack as " +
-          "`npm start` runs it: each request is proxied, then hashed, normalised and sent to Miniflare's " +
-          "queue broker in `waitUntil`, and the consumer stores the batches, all in the same workerd while " +
+          "`npm start` runs it: each request is proxied, then hashed and normalised in `waitUntil`, and the " +
+          "events of concurrent requests go to Miniflare's queue broker in one packed send; the consumer " +
+          "stores the batches, all in the same workerd while " +
           "the load runs. Off: a bench-only Worker with the same hono proxy and no pathStats. Queue " +
           "stubbed: recording on with a no-op queue send, to separate the Worker's own recording work " +
           "from the local broker (in production the queue is a remote service). Rounds rotate the order; " +
@@ -156,6 +158,7 @@ export const gatewayBench: Bench = {
         notes: gatewayNotes(on, off, stubbed),
         params: {
           concurrency: CONCURRENCY,
+          loadAverage1m: Math.round((loadavg()[0] ?? 0) * 10) / 10,
           rounds: ROUNDS,
           requestsPerRoundPerSide: REQUESTS_PER_ROUND,
           warmupRequestsPerSide: WARMUP_REQUESTS,

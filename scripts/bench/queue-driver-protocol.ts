@@ -1,10 +1,15 @@
 /** What the consumer bench sends to and gets back from workers/queue-driver.ts. */
-import type { TrafficEvent } from "../../worker/src/event";
+
+/** One delivery: the message bodies (packed messages) and how many events they carry. */
+export interface DriveBatch {
+  bodies: unknown[];
+  events: number;
+}
 
 export interface DriveRequest {
   /** Queue name the handlers see in `batch.queue`. */
   queue: string;
-  batches: TrafficEvent[][];
+  batches: DriveBatch[];
   /** Batches run first and not counted. */
   warmup: number;
 }

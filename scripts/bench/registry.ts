@@ -5,6 +5,8 @@
 import { archiveBench } from "./archive";
 import { consumerBench } from "./consumer";
 import { gatewayBench } from "./gateway";
+import { queryBench } from "./query";
+import { rowsBench } from "./rows";
 import type { Bench } from "./types";
 
-export const benches: readonly Bench[] = [consumerBench, gatewayBench, archiveBench];
+export const benches: readonly Bench[] = [consumerBench, gatewayBench, archiveBench, rowsBench, queryBench];

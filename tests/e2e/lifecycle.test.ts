@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalStack, startLocalStack } from "../../scripts/local-stack";
+import { manifest } from "../../worker/src/manifest";
 import { adminApi, floorHour, HOUR_MS, seededRandom, tempStateDir, waitForEventsStored } from "./helpers";
 
 const DAY_MS = 24 * HOUR_MS;
@@ -77,7 +78,13 @@ describe("lifecycle on the local stack", () => {
     expect(res.status, route).toBe(200);
     return (await res.json()) as { outcome: string; details: Record<string, unknown> };
   };
-  const runJob = (job: string) => post(`/api/ops/jobs/${job}?now=${encodeURIComponent(nowIso)}`);
+  // Cleanup deletes a day only once it has left the acceptance window (its rows are the dedupe
+  // record until then): run it that much later, so it meets exactly the days archived now.
+  const cleanupIso = new Date(
+    now + (Number(manifest.vars.MAX_EVENT_AGE_DAYS) - Number(manifest.vars.HOT_DAYS)) * DAY_MS,
+  ).toISOString();
+  const runJob = (job: string) =>
+    post(`/api/ops/jobs/${job}?now=${encodeURIComponent(job === "cleanup" ? cleanupIso : nowIso)}`);
   const get = async <T>(route: string): Promise<T> => adminApi(stack).getJson<T>(route);
 
   interface ArchiveList {

@@ -9,7 +9,6 @@
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { miniflareBindings } from "../../scripts/lib/miniflare-options";
 import type { Env } from "../../worker/src/env";
-import type { TrafficEvent } from "../../worker/src/event";
 import {
   type BindingKind,
   bindingEntries,
@@ -17,6 +16,7 @@ import {
   type Manifest,
   manifest,
 } from "../../worker/src/manifest";
+import type { EventsQueueBody } from "../../worker/src/shared/pack";
 import { TEST_SECRETS } from "../secrets";
 
 type Kind = BindingKind;
@@ -37,7 +37,7 @@ describe("manifest ⇄ Env type", () => {
     expectTypeOf<Env[NamesOf<"d1">]>().toEqualTypeOf<D1Database>();
     expectTypeOf<Env[NamesOf<"kv">]>().toEqualTypeOf<KVNamespace>();
     expectTypeOf<Env[NamesOf<"r2">]>().toEqualTypeOf<R2Bucket>();
-    expectTypeOf<Env[NamesOf<"queue">]>().toEqualTypeOf<Queue<TrafficEvent>>();
+    expectTypeOf<Env[NamesOf<"queue">]>().toEqualTypeOf<Queue<EventsQueueBody>>();
     expectTypeOf<Pick<Env, NamesOf<"var" | "secret">>>().toEqualTypeOf<
       Readonly<Record<NamesOf<"var" | "secret">, string>>
     >();

@@ -42,6 +42,7 @@ describe("GET /_pathmeter/api/ops/health", () => {
       rejected: { total: 0, bySourceAndCode: [] },
       deadLetters: { total: 0, pending: 0 },
       jobs: noRuns,
+      cache: { hits: 0, misses: 0 },
       problems: [],
     });
   });

@@ -4,7 +4,7 @@
  * whole-hour alignment and the default range. Bad ranges and tokens: api-summary-errors.test.ts.
  */
 import { env, SELF } from "cloudflare:test";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import {
   deliver,
   EVENTS_QUEUE,
@@ -77,8 +77,11 @@ function expectSummary(body: SummaryBody, expected: ReturnType<typeof summaryTru
 beforeAll(async () => {
   await resetStorage();
   const all = [...traffic, ...traffic.slice(0, 80), ...recent, ...stale];
+  // Delivered as of the day of T0: the consumer rejects events older than the acceptance window.
+  const clock = vi.spyOn(Date, "now").mockReturnValue(T0 + 24 * HOUR);
   for (let i = 0; i < all.length; i += 100)
     await deliver(EVENTS_QUEUE, messagesOf(all.slice(i, i + 100), `b${i}`));
+  clock.mockRestore();
 });
 
 describe("GET /_pathmeter/api/stats/summary", () => {

@@ -39,7 +39,9 @@ for (const seed of SEEDS) {
       doubleCounted: Math.max(0, counted - expected.length),
       fiveXx: 0,
     });
+    // Cleanup ran: every event of the scenario left D1 for R2.
     expect(archived.length).toBeGreaterThan(0);
+    expect(stored.storedIds).toEqual([]);
     expect({ counted, distinct: new Set(everywhere).size, places: everywhere.length }).toEqual({
       counted: expected.length,
       distinct: expected.length,

@@ -2,9 +2,10 @@
  * The seeded lifecycle scenario of the fault-injection runner: events of days past the hot window
  * are ingested while queue sends fail at random (the gateway-side fallback writes them to D1
  * directly), the queue is drained under consumer faults (faults-scenario.ts), then rollup, archive
- * and cleanup each may crash half-way (a D1 statement or an R2 write failing) and are re-run, and
- * finally some events arrive again late — duplicates of archived, cleaned events and new events for
- * those days. Every event must then be in D1 or in R2 exactly once, and counted exactly once.
+ * and cleanup each may crash half-way (a D1 statement or an R2 write failing) and are re-run — once
+ * while the days are archived but still in the acceptance window (late duplicates and late new
+ * events arrive then), and once after the window (the days are cleaned; duplicates arrive again,
+ * through ingest and straight to the consumer). Every event must end in R2 exactly once, counted once.
  */
 import { env } from "cloudflare:test";
 import { vi } from "vitest";
@@ -88,6 +89,25 @@ function armJobCrash(rand: () => number): () => void {
   return () => spy.mockRestore();
 }
 
+/** Runs each job as of `now`, some crashing half-way first, then twice more (finishing and idempotent). */
+async function runJobsWithCrashes(
+  jobs: readonly CronJob[],
+  now: number,
+  rand: () => number,
+  crashes: { count: number },
+): Promise<void> {
+  for (const job of jobs) {
+    if (rand() < 0.6) {
+      crashes.count += 1;
+      const restore = armJobCrash(rand);
+      await runCron(job, now).catch(() => {});
+      restore();
+    }
+    await runCron(job, now);
+    await runCron(job, now);
+  }
+}
+
 /** Runs one seeded lifecycle scenario (see the module comment). */
 export async function runLifecycleScenario(seed: number): Promise<LifecycleResult> {
   const context = drainContext(seed, `life${seed}`);
@@ -101,19 +121,10 @@ export async function runLifecycleScenario(seed: number): Promise<LifecycleResul
   const sends = { total: 0, failed: 0 };
   const accepted = await ingestAll(events, context, sends);
 
-  let jobCrashes = 0;
-  for (const job of JOBS) {
-    if (rand() < 0.6) {
-      jobCrashes += 1;
-      const restore = armJobCrash(rand);
-      await runCron(job, now).catch(() => {});
-      restore();
-    }
-    await runCron(job, now);
-    await runCron(job, now);
-  }
-
-  // Late arrivals: duplicates of archived (and cleaned) events, and new events of those days.
+  // Phase 1, as of now: the days are archived (older than HOT_DAYS) but still in the window.
+  const jobCrashes = { count: 0 };
+  await runJobsWithCrashes(["rollup", "archive", "cleanup"], now, rand, jobCrashes);
+  // Late duplicates while their rows still dedupe them, and new late events of those days.
   const duplicates = accepted.filter(() => rand() < 0.2);
   const late = generateEvents({
     prefix: `late-${seed}`,
@@ -123,15 +134,28 @@ export async function runLifecycleScenario(seed: number): Promise<LifecycleResul
     spanMs: 2 * DAY,
   });
   const lateAccepted = await ingestAll([...duplicates, ...late], context, sends);
-  for (const job of JOBS) await runCron(job, now);
+
+  // Phase 2, once the days have left the acceptance window: archived again if needed, cleaned.
+  const later = now + (Number(env.MAX_EVENT_AGE_DAYS) + 1) * DAY;
+  vi.spyOn(Date, "now").mockReturnValue(later);
+  await runJobsWithCrashes(JOBS, later, rand, jobCrashes);
+  // Duplicates of cleaned events, through ingest and straight to the consumer (a delayed message).
+  const cleanedDuplicates = [...accepted, ...lateAccepted].filter(() => rand() < 0.1);
+  const afterCleanup = await ingestAll(cleanedDuplicates, context, sends);
+  await drain(
+    cleanedDuplicates.map((body, i) => ({ id: `${context.prefix}-late-${i}`, body, attempts: 1 })),
+    context,
+  );
+  for (const job of JOBS) await runCron(job, later);
+  vi.mocked(Date.now).mockRestore();
 
   const days = [...new Set(events.map((e) => new Date(e.ts).toISOString().slice(0, 10)))].sort();
   return {
-    accepted: [...accepted, ...lateAccepted],
+    accepted: [...accepted, ...lateAccepted, ...afterCleanup],
     days,
     sends,
-    jobCrashes,
-    lateSent: duplicates.length + late.length,
+    jobCrashes: jobCrashes.count,
+    lateSent: duplicates.length + late.length + 2 * cleanedDuplicates.length,
     drained: context.result,
   };
 }

@@ -5,8 +5,8 @@
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { Hono } from "hono";
 import { afterEach, expect, it, vi } from "vitest";
-import type { TrafficEvent } from "../../worker/src/event";
 import { pathStats } from "../../worker/src/gateway/path-stats";
+import type { EventPack } from "../../worker/src/shared/pack";
 import { TEST_SECRETS } from "../secrets";
 import {
   aggregatesOfKnown,
@@ -31,7 +31,7 @@ it("records an existing app's requests with its own binding names", async () => 
   await resetStorage();
   interface OtherEnv {
     IP_SALT: string;
-    ANALYTICS_Q: Queue<TrafficEvent>;
+    ANALYTICS_Q: Queue<EventPack>;
     ANALYTICS_DB: D1Database;
   }
   const bindings: OtherEnv = {

@@ -53,7 +53,7 @@ it("every route answers any query string with a success or a coded 4xx, never a 
       expect(response.status, label).toBeLessThan(500);
       if (response.status >= 400) {
         const { error } = JSON.parse(body) as { error: { code: string; message: string } };
-        expect(error.code, label).toMatch(/^[a-z_]+$/);
+        expect(error.code, label).toMatch(/^[a-z][A-Za-z_]*$/);
         expect(error.message.length, label).toBeGreaterThan(0);
       }
     }),

@@ -5,6 +5,7 @@
  */
 import { env } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { unpack } from "../../worker/src/shared/pack";
 import {
   aggregatesOfKnown,
   callWorker,
@@ -235,16 +236,17 @@ describe("delivery", () => {
   const truthOf = (n: number) =>
     aggregatesOfKnown(many(n).map((e) => ({ ...e, path: "/users/:id", method: "GET" as const, bytes: 100 })));
 
-  it("sends in sendBatch chunks of at most 100 messages", async () => {
+  it("packs one request's events into as few messages as fit: 250 events, one message", async () => {
     const queue = captureQueue();
     const { json } = await ingest(JSON.stringify(many(250)));
     expect(json).toEqual({ accepted: 250, rejected: [] });
-    expect(queue.sendBatch.mock.calls.map(([messages]) => [...messages].length)).toEqual([100, 100, 50]);
-    await consume(queue.events());
+    expect(queue.sendBatch.mock.calls.map(([messages]) => [...messages].length)).toEqual([1]);
+    expect(queue.bodies()).toEqual([{ pack: 1, events: queue.events() }]);
+    await consume(queue.bodies());
     expect(await storedAggregates()).toEqual(truthOf(250));
   });
 
-  it("writes the chunks the queue refused to D1 directly; together stored exactly once", async () => {
+  it("writes the events of a refused sendBatch call to D1 directly; together stored exactly once", async () => {
     const realSendBatch = env.EVENTS_QUEUE.sendBatch.bind(env.EVENTS_QUEUE);
     const queue = captureQueue();
     let calls = 0;
@@ -253,16 +255,25 @@ describe("delivery", () => {
       return realSendBatch(messages, options);
     });
     vi.spyOn(console, "warn").mockImplementation(() => {});
-    expect((await ingest(JSON.stringify(many(250)))).json).toEqual({ accepted: 250, rejected: [] });
+    // 1,000 events (the most a request may carry) with long paths need two sendBatch calls.
+    const path = `/catalog${"/reviews/latest".repeat(13)}`;
+    const events = many(1_000).map((e) => ({ ...e, path }));
+    expect((await ingest(JSON.stringify(events))).json).toEqual({ accepted: 1_000, rejected: [] });
+    const truth = aggregatesOfKnown(events.map((e) => ({ ...e, method: "GET" as const, bytes: 100 })));
 
-    // The first chunk went to the queue; the refused chunk and the one after it went to D1.
+    // The first call went to the queue; the refused one and any after it went to D1.
     expect(calls).toBe(2);
-    expect(await storedEvents()).toHaveLength(150);
-    await consume(queue.events().slice(0, 100));
-    expect(await storedAggregates()).toEqual(truthOf(250));
-    // Whatever the queue may have half-accepted of the refused chunk dedupes on arrival.
-    await consume(queue.events().slice(100, 200));
-    expect(await storedAggregates()).toEqual(truthOf(250));
+    const [firstCall, refusedCall] = queue.sendBatch.mock.calls.map(([messages]) =>
+      [...messages].map((m) => m.body),
+    );
+    const queued = (firstCall ?? []).flatMap(unpack);
+    expect(queued.length).toBeGreaterThan(0);
+    expect(await storedEvents()).toHaveLength(1_000 - queued.length);
+    await consume(firstCall ?? []);
+    expect(await storedAggregates()).toEqual(truth);
+    // Whatever the queue may have half-accepted of the refused call dedupes on arrival.
+    await consume(refusedCall ?? []);
+    expect(await storedAggregates()).toEqual(truth);
   });
 
   it("answers 503 unavailable when neither the queue nor D1 takes the events; a retry stores them once", async () => {

@@ -22,10 +22,11 @@ import {
   runCron,
 } from "./harness";
 
-const HOT_DAYS = Number(env.HOT_DAYS);
+/** Cleanup deletes a day once it has left the acceptance window (the dedupe horizon). */
+const WINDOW_DAYS = Number(env.MAX_EVENT_AGE_DAYS);
 const iso = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const rowsOf = async (day: number) => (await detailRows(day, day + DAY)).length;
-const afterHotWindow = (day: number) => day + (HOT_DAYS + 1) * DAY;
+const afterWindow = (day: number) => day + (WINDOW_DAYS + 1) * DAY;
 
 interface DayReport {
   day: string;
@@ -74,13 +75,13 @@ describe("cleanup", () => {
     await runCron("rollup", A + DAY + 7 * 60_000);
     const before = await summary(A);
 
-    await runCron("cleanup", afterHotWindow(A) + 3 * HOUR);
+    await runCron("cleanup", afterWindow(A) + 3 * HOUR);
     expect((await lastRun("cleanup")).outcome).toBe("warning");
     expect(await cleanupReport(A)).toMatchObject({ refused: "not archived yet", deleted: 0 });
     expect(await rowsOf(A)).toBe(500);
 
-    await runCron("archive", afterHotWindow(A) + 2 * HOUR);
-    await runCron("cleanup", afterHotWindow(A) + 3 * HOUR);
+    await runCron("archive", afterWindow(A) + 2 * HOUR);
+    await runCron("cleanup", afterWindow(A) + 3 * HOUR);
     expect((await lastRun("cleanup")).outcome).toBe("ok");
     expect(await cleanupReport(A)).toEqual({ day: iso(A), deleted: 500, done: true });
     expect(await rowsOf(A)).toBe(0);
@@ -94,12 +95,12 @@ describe("cleanup", () => {
     await load(
       generateEvents({ prefix: "b", count: 300, startMs: B + 5 * HOUR, spanMs: 2 * HOUR, clients: 50 }),
     );
-    await runCron("archive", afterHotWindow(B) + 2 * HOUR);
-    await runCron("cleanup", afterHotWindow(B) + 3 * HOUR);
+    await runCron("archive", afterWindow(B) + 2 * HOUR);
+    await runCron("cleanup", afterWindow(B) + 3 * HOUR);
     expect((await cleanupReport(B))?.refused).toMatch(/^hours not rolled up yet: .*T05:00:00.000Z/);
     expect(await rowsOf(B)).toBe(300);
-    await runCron("rollup", afterHotWindow(B) + 3 * HOUR);
-    await runCron("cleanup", afterHotWindow(B) + 3 * HOUR);
+    await runCron("rollup", afterWindow(B) + 3 * HOUR);
+    await runCron("cleanup", afterWindow(B) + 3 * HOUR);
     expect(await cleanupReport(B)).toMatchObject({ deleted: 300, done: true });
   });
 
@@ -108,17 +109,17 @@ describe("cleanup", () => {
     await load(generateEvents({ prefix: "t", count: 400, startMs: T, spanMs: DAY, clients: 80 }));
     const rows = await detailRows(T, T + DAY);
     await runCron("rollup", T + DAY);
-    await runCron("archive", afterHotWindow(T) + 2 * HOUR);
+    await runCron("archive", afterWindow(T) + 2 * HOUR);
     await tamper(T);
-    await runCron("cleanup", afterHotWindow(T) + 3 * HOUR);
+    await runCron("cleanup", afterWindow(T) + 3 * HOUR);
     expect((await lastRun("cleanup")).outcome).toBe("warning");
     expect((await cleanupReport(T))?.refused).toMatch(/^part 0 failed verification: object .* sha256/);
     expect(await partStatus(T)).toMatchObject([{ status: "invalid" }]);
     expect(await rowsOf(T)).toBe(400);
 
-    await runCron("archive", afterHotWindow(T) + 2 * HOUR);
+    await runCron("archive", afterWindow(T) + 2 * HOUR);
     expect(await partStatus(T)).toEqual([{ status: "uploaded", reason: null }]);
-    await runCron("cleanup", afterHotWindow(T) + 3 * HOUR);
+    await runCron("cleanup", afterWindow(T) + 3 * HOUR);
     expect(await cleanupReport(T)).toMatchObject({ deleted: 400, done: true });
     expect(await archivedEvents(iso(T))).toEqual(rows);
   });
@@ -127,13 +128,13 @@ describe("cleanup", () => {
     const M = A + 30 * DAY;
     await load(generateEvents({ prefix: "m", count: 3_000, startMs: M, spanMs: DAY, clients: 80 }));
     await runCron("rollup", M + DAY);
-    await runCron("archive", afterHotWindow(M) + 2 * HOUR);
+    await runCron("archive", afterWindow(M) + 2 * HOUR);
     const partial = cleanupJob({ batchRows: 500, maxBatches: 2 });
-    await partial({ env, config: configOf(env), now: afterHotWindow(M) + 3 * HOUR });
+    await partial({ env, config: configOf(env), now: afterWindow(M) + 3 * HOUR });
     expect(await rowsOf(M)).toBe(2_000);
     expect(await partStatus(M)).toEqual([{ status: "verified", reason: null }]);
     await tamper(M);
-    await runCron("cleanup", afterHotWindow(M) + 3 * HOUR);
+    await runCron("cleanup", afterWindow(M) + 3 * HOUR);
     expect((await cleanupReport(M))?.refused).toMatch(/failed verification/);
     expect(await partStatus(M)).toMatchObject([{ status: "damaged" }]);
     expect(await rowsOf(M)).toBe(2_000);
@@ -146,7 +147,7 @@ describe("a crash mid-cleanup, then a re-run", () => {
     const events = generateEvents({ prefix: "k", count: 2_000, startMs: K, spanMs: DAY, clients: 80 });
     await load(events);
     await runCron("rollup", K + DAY);
-    await runCron("archive", afterHotWindow(K) + 2 * HOUR);
+    await runCron("archive", afterWindow(K) + 2 * HOUR);
     const db = env.DB;
     const prepare = db.prepare.bind(db);
     let deletes = 0;
@@ -156,7 +157,7 @@ describe("a crash mid-cleanup, then a re-run", () => {
       return prepare(sql);
     });
     const job = cleanupJob({ batchRows: 500 });
-    const context = { env, config: configOf(env), now: afterHotWindow(K) + 3 * HOUR };
+    const context = { env, config: configOf(env), now: afterWindow(K) + 3 * HOUR };
     await expect(job(context)).rejects.toThrow(/injected/);
     vi.restoreAllMocks();
     expect(await rowsOf(K)).toBe(1_000);

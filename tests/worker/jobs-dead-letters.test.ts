@@ -17,10 +17,13 @@ import {
   load,
 } from "./harness";
 
+/** Yesterday 00:00 UTC: dead letters replayed now must be inside the acceptance window. */
+const YESTERDAY = Math.floor(Date.now() / (24 * HOUR)) * 24 * HOUR - 24 * HOUR;
+
 const events = generateEvents({
   prefix: "dl",
   count: 4,
-  startMs: Date.UTC(2026, 10, 20, 9),
+  startMs: YESTERDAY + 9 * HOUR,
   spanMs: HOUR,
   clients: 4,
 });
@@ -137,7 +140,7 @@ describe("dead letters", () => {
     const late = generateEvents({
       prefix: "dl2",
       count: 2,
-      startMs: Date.UTC(2026, 10, 20, 11),
+      startMs: YESTERDAY + 11 * HOUR,
       spanMs: HOUR,
       clients: 2,
     });

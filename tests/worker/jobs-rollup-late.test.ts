@@ -21,7 +21,8 @@ import {
 } from "./harness";
 
 const E = Date.UTC(2026, 6, 1);
-const HOT_DAYS = Number(env.HOT_DAYS);
+/** Cleanup deletes a day once it has left the acceptance window (the dedupe horizon). */
+const WINDOW_DAYS = Number(env.MAX_EVENT_AGE_DAYS);
 const SKETCH_DAYS = Number(env.HOURLY_SKETCH_DAYS);
 const RANGE = { fromHour: E, toHour: E + DAY };
 const written: TrafficEvent[] = [];
@@ -72,17 +73,17 @@ describe("late events", () => {
   });
 
   it("are merged after the day was archived and its rows deleted, and archived in a new part", async () => {
-    await runCron("archive", E + (HOT_DAYS + 1) * DAY + 2 * HOUR);
-    await runCron("cleanup", E + (HOT_DAYS + 1) * DAY + 3 * HOUR);
+    await runCron("archive", E + (WINDOW_DAYS + 1) * DAY + 2 * HOUR);
+    await runCron("cleanup", E + (WINDOW_DAYS + 1) * DAY + 3 * HOUR);
     expect(await env.DB.prepare("SELECT count(*) AS n FROM traffic_events").first()).toEqual({ n: 0 });
     await expectTruth();
     await write(batch("later", 40, 10, 3));
     await write(batch("later-other-hour", 40, 20, 4));
     await expectTruth();
-    await runCron("rollup", E + (HOT_DAYS + 1) * DAY + 4 * HOUR);
+    await runCron("rollup", E + (WINDOW_DAYS + 1) * DAY + 4 * HOUR);
     await expectTruth();
-    await runCron("archive", E + (HOT_DAYS + 2) * DAY + 2 * HOUR);
-    await runCron("cleanup", E + (HOT_DAYS + 2) * DAY + 3 * HOUR);
+    await runCron("archive", E + (WINDOW_DAYS + 2) * DAY + 2 * HOUR);
+    await runCron("cleanup", E + (WINDOW_DAYS + 2) * DAY + 3 * HOUR);
     expect(await env.DB.prepare("SELECT count(*) AS n FROM traffic_events").first()).toEqual({ n: 0 });
     expect(
       await env.DB.prepare("SELECT count(*) AS n FROM archive_metadata WHERE status = 'cleaned'").first(),

@@ -19,7 +19,14 @@ export interface ProxySettings {
 export interface Config extends ProxySettings {
   routes: readonly string[];
   maxPathsPerDay: number;
+  /** Days before a day's detail rows are archived to R2. Always ≤ maxEventAgeDays. */
   hotDays: number;
+  /**
+   * The acceptance window, and so the dedupe horizon: an event older than this is rejected
+   * (`too_old`), and a day's detail rows — whose unique id index recognises duplicates — are
+   * deleted only once the whole day has left it (shared/acceptance-window.ts). So
+   * HOT_DAYS ≤ MAX_EVENT_AGE_DAYS ≤ dedupe horizon, and every accepted event is counted once.
+   */
   maxEventAgeDays: number;
   snapshotTopN: number;
   hourlySketchDays: number;
@@ -79,13 +86,27 @@ const parsePrefix = (raw: string): string => {
   return prefix;
 };
 
+/** HOT_DAYS ≤ MAX_EVENT_AGE_DAYS: a day is archived while its rows still dedupe late arrivals. */
+function hotDaysWithinWindow(env: Env): number {
+  const hotDays = positiveInt("HOT_DAYS", env.HOT_DAYS);
+  // An unparseable MAX_EVENT_AGE_DAYS is its own problem, reported (and failing) where it is read.
+  const maxEventAgeDays = Number(env.MAX_EVENT_AGE_DAYS);
+  if (Number.isSafeInteger(maxEventAgeDays) && hotDays > maxEventAgeDays)
+    throw new ConfigError(
+      "HOT_DAYS",
+      `(${hotDays}) must not exceed MAX_EVENT_AGE_DAYS (${maxEventAgeDays}): detail rows are the ` +
+        "dedupe record of the acceptance window and stay in D1 until their day leaves it; archive them within it",
+    );
+  return hotDays;
+}
+
 /** How each setting is read from the env; each parser throws a ConfigError naming its var. */
 const SETTINGS = {
   reservedPrefix: (env: Env) => parsePrefix(env.RESERVED_PREFIX),
   upstreamUrl: (env: Env) => parseUpstream(env.UPSTREAM_URL),
   routes: (env: Env) => parseRoutes(env.ROUTES),
   maxPathsPerDay: (env: Env) => positiveInt("MAX_PATHS_PER_DAY", env.MAX_PATHS_PER_DAY),
-  hotDays: (env: Env) => positiveInt("HOT_DAYS", env.HOT_DAYS),
+  hotDays: hotDaysWithinWindow,
   maxEventAgeDays: (env: Env) => positiveInt("MAX_EVENT_AGE_DAYS", env.MAX_EVENT_AGE_DAYS),
   snapshotTopN: (env: Env) => positiveInt("SNAPSHOT_TOP_N", env.SNAPSHOT_TOP_N),
   hourlySketchDays: (env: Env) => positiveInt("HOURLY_SKETCH_DAYS", env.HOURLY_SKETCH_DAYS),
@@ -142,6 +163,22 @@ function lazyConfig(env: Env): Config {
     get deadLetterQueue() {
       return read.deadLetterQueue();
     },
+  };
+}
+
+/** Every setting parsed now, all or nothing (the first ConfigError): for tests and tools. */
+export function parseConfig(env: Env): Config {
+  const config = lazyConfig(env);
+  return {
+    reservedPrefix: config.reservedPrefix,
+    upstreamUrl: config.upstreamUrl,
+    routes: config.routes,
+    maxPathsPerDay: config.maxPathsPerDay,
+    hotDays: config.hotDays,
+    maxEventAgeDays: config.maxEventAgeDays,
+    snapshotTopN: config.snapshotTopN,
+    hourlySketchDays: config.hourlySketchDays,
+    deadLetterQueue: config.deadLetterQueue,
   };
 }
 

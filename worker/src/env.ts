@@ -3,13 +3,16 @@
  * each binding's kind maps to the type workerd gives it at runtime.
  */
 
-import type { TrafficEvent } from "./event";
 import type { BindingSpec, Manifest } from "./manifest";
+import type { EventsQueueBody } from "./shared/pack";
 
-/** The message body each queue carries, by its key in `manifest.queues`. */
+/**
+ * The message body each queue carries, by its key in `manifest.queues`: packed events
+ * (shared/pack.ts; the consumer also reads single events from older senders).
+ */
 interface QueueMessages {
-  events: TrafficEvent;
-  deadLetters: TrafficEvent;
+  events: EventsQueueBody;
+  deadLetters: EventsQueueBody;
 }
 
 /**

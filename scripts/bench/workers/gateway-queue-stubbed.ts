@@ -9,14 +9,14 @@ import { Hono } from "hono";
 import { onError } from "../../../worker/src/api/errors";
 import type { AppEnv } from "../../../worker/src/app-env";
 import { configOf } from "../../../worker/src/config";
-import type { TrafficEvent } from "../../../worker/src/event";
 import { pathStats } from "../../../worker/src/gateway/path-stats";
 import { proxyToUpstream } from "../../../worker/src/gateway/proxy";
+import type { EventsQueueBody } from "../../../worker/src/shared/pack";
 
 const discardingQueue = {
   send: async () => {},
   sendBatch: async () => {},
-} as unknown as Queue<TrafficEvent>;
+} as unknown as Queue<EventsQueueBody>;
 
 const app = new Hono<AppEnv>();
 app.onError(onError);

@@ -3,11 +3,11 @@
  * broker delivers a batch: `service.queue(queueName, messages)` on a service binding. Driving
  * them from node instead would mostly measure the node↔workerd proxy (~10 ms a batch here).
  *
- * POST a JSON `{ queue, batches }`; batches alternate between the CONSUMER and RAW services
+ * POST a JSON `{ queue, batches }` (each batch: packed message bodies); batches alternate
+ * between the CONSUMER and RAW services
  * (even batches consumer first, odd ones raw first) and the answer is each side's summed time.
  */
-import type { TrafficEvent } from "../../../worker/src/event";
-import type { DriveRequest, SideTiming } from "../queue-driver-protocol";
+import type { DriveBatch, DriveRequest, SideTiming } from "../queue-driver-protocol";
 
 interface QueueResult {
   outcome: string;
@@ -34,9 +34,9 @@ async function driveOne(
   side: string,
   queue: string,
   index: number,
-  batch: TrafficEvent[],
+  batch: DriveBatch,
 ) {
-  const messages = batch.map((body, j) => ({
+  const messages = batch.bodies.map((body, j) => ({
     id: `${side}-${index}-${j}`,
     timestamp: new Date(),
     attempts: 1,
@@ -45,7 +45,7 @@ async function driveOne(
   const started = Date.now();
   const result = await service.queue(queue, messages);
   const elapsed = Date.now() - started;
-  const acked = result.ackAll || result.explicitAcks.length === batch.length;
+  const acked = result.ackAll || result.explicitAcks.length === batch.bodies.length;
   if (result.outcome !== "ok" || !acked || result.retryMessages.length > 0)
     throw new Error(`${side}: batch ${index} not fully acked: ${JSON.stringify(result)}`);
   return elapsed;
@@ -64,7 +64,7 @@ export default {
         const elapsed = await driveOne(service, timing.name, queue, index, batch);
         if (index < warmup) continue;
         timing.ms += elapsed;
-        timing.events += batch.length;
+        timing.events += batch.events;
       }
     }
     return Response.json(sides.map(([timing]) => timing));

@@ -1,11 +1,14 @@
 /**
  * Bench-only Worker: the floor the real consumer is compared against. Its queue handler stores
- * each batch with nothing but multi-row INSERTs into a copy of traffic_events (same columns,
- * same unique id and ts index), ≤ 100 bound parameters per statement, all in one D1 batch.
+ * each delivery (the same packed messages) with nothing but multi-row INSERTs into a copy of
+ * traffic_events (same columns, same unique id and ts index), ≤ 100 bound parameters per
+ * statement, all in one D1 batch: the same transaction sizes as the consumer's.
  * No validation, no aggregates, no path cap.
  */
+
+import { eventRow } from "../../../worker/src/db/write-events";
 import type { TrafficEvent } from "../../../worker/src/event";
-import { bucketOf } from "../../../worker/src/sketches/latency";
+import { unpack } from "../../../worker/src/shared/pack";
 import { RAW_TABLE } from "../raw-table";
 
 interface RawEnv {
@@ -29,20 +32,8 @@ const COLUMNS = [
 /** D1 allows at most 100 bound parameters per statement. */
 const ROWS_PER_STATEMENT = Math.floor(100 / COLUMNS.length);
 
-const valuesOf = (e: TrafficEvent) => [
-  e.id,
-  e.ts,
-  e.method,
-  e.path,
-  e.status,
-  e.durationMs,
-  bucketOf(e.durationMs),
-  e.bytes,
-  e.clientHash,
-  e.colo,
-  e.country,
-  e.source,
-];
+/** The same column values, in the same order, as the consumer's insert. */
+const valuesOf = eventRow;
 
 function insertStatement(db: D1Database, rows: readonly TrafficEvent[]): D1PreparedStatement {
   const tuples = rows.map(
@@ -56,12 +47,13 @@ function insertStatement(db: D1Database, rows: readonly TrafficEvent[]): D1Prepa
 }
 
 export default {
-  async queue(batch: MessageBatch<TrafficEvent>, env: RawEnv): Promise<void> {
-    const events = batch.messages.map((m) => m.body);
+  async queue(batch: MessageBatch<unknown>, env: RawEnv): Promise<void> {
+    // The same packed messages the consumer gets; no validation here (the floor does no checks).
+    const events = batch.messages.flatMap((m) => unpack(m.body) as TrafficEvent[]);
     const statements: D1PreparedStatement[] = [];
     for (let i = 0; i < events.length; i += ROWS_PER_STATEMENT)
       statements.push(insertStatement(env.DB, events.slice(i, i + ROWS_PER_STATEMENT)));
     if (statements.length > 0) await env.DB.batch(statements);
     batch.ackAll();
   },
-} satisfies ExportedHandler<RawEnv, TrafficEvent>;
+} satisfies ExportedHandler<RawEnv>;

@@ -8,8 +8,11 @@ import type { HttpMethod, TrafficEvent } from "./worker";
 
 export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
-/** Events start here by default: 21:00 UTC, so a few hours span two UTC days. */
-export const DEFAULT_START_MS = Date.UTC(2026, 10, 20, 21);
+/**
+ * Events start here by default: 21:00 UTC two days ago, so a few hours span two UTC days and
+ * stay inside the acceptance window (MAX_EVENT_AGE_DAYS) that the consumer enforces.
+ */
+export const DEFAULT_START_MS = Math.floor(Date.now() / DAY) * DAY - 2 * DAY + 21 * HOUR;
 
 /** A seeded PRNG for a test's own random choices (the same one the generator uses). */
 export const random = seededRandom;

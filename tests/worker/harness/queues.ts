@@ -5,7 +5,7 @@
  */
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { expect, vi } from "vitest";
-import { type Env, manifest, type TrafficEvent, worker } from "./worker";
+import { type Env, manifest, type TrafficEvent, unpack, worker } from "./worker";
 
 type TestEnv = typeof env;
 
@@ -23,7 +23,8 @@ export function captureQueue(testEnv: TestEnv = env) {
     ...sendBatch.mock.calls.flatMap(([messages]) => [...messages].map((m) => m.body)),
     ...send.mock.calls.map(([body]) => body),
   ];
-  const events = (): TrafficEvent[] => bodies() as TrafficEvent[];
+  // Packed messages carry many events; an old single-event body is its own event.
+  const events = (): TrafficEvent[] => bodies().flatMap((body) => unpack(body) as TrafficEvent[]);
   return { sendBatch, send, bodies, events };
 }
 

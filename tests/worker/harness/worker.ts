@@ -8,4 +8,5 @@ export type { HttpMethod, TrafficEvent } from "../../../worker/src/event";
 export { default as worker } from "../../../worker/src/index";
 export { runJob } from "../../../worker/src/jobs/run-job";
 export { type CronJob, manifest } from "../../../worker/src/manifest";
+export { isPack, packEvents, unpack } from "../../../worker/src/shared/pack";
 export { bucketOf } from "../../../worker/src/sketches/latency";

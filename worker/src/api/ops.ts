@@ -1,7 +1,8 @@
 /**
  * Ops API: `GET /health` — the pipeline's state at a glance: events stored, last batch, rejected
- * and dead-letter counts, and the last run of every scheduled job. Every read is over a small
- * bookkeeping table (never a count over traffic_events), so health stays cheap at any volume.
+ * and dead-letter counts, the last run of every scheduled job, and the stats cache's hits and
+ * misses (cache-counts.ts). Every read is over a small bookkeeping table (never a count over
+ * traffic_events), so health stays cheap at any volume.
  */
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
@@ -12,6 +13,7 @@ import { readPipelineCounters } from "../db/pipeline-counters";
 import { readRejectionCounts } from "../db/rejections";
 import { type CronJob, manifest } from "../manifest";
 import { isoTime } from "../shared/time";
+import { cacheCounts } from "./cache-counts";
 
 export interface JobRun {
   startedAt: string;
@@ -70,6 +72,6 @@ export async function readHealth(db: D1Database): Promise<Omit<Health, "problems
 export const opsRoutes = new Hono<AppEnv>();
 
 opsRoutes.get("/health", async function health(c) {
-  const health: Health = { ...(await readHealth(c.env.DB)), problems: configProblems(c.env) };
-  return c.json(health);
+  const [health, cache] = await Promise.all([readHealth(c.env.DB), cacheCounts(c.env.DB)]);
+  return c.json({ ...health, cache, problems: configProblems(c.env) });
 });

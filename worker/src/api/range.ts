@@ -1,21 +1,12 @@
 /**
- * Time-range query parameters shared by the stats and query APIs.
+ * Instants in query parameters (the stats API's schemas, archives, jobs).
  *
  * `from`/`to` accept ISO-8601 (`2026-11-20`, `2026-11-20T10:30Z`, `…T10:30:00.000+02:00`; a time
- * without a zone is UTC) or epoch milliseconds. Ranges are half-open [from, to). The aggregates
- * are hourly, so a range is widened to whole UTC hours: `from` down, `to` up.
+ * without a zone is UTC) or epoch milliseconds. Ranges are half-open [from, to); the stats API
+ * widens them to whole UTC hours (stats-params.ts).
  */
-import type { HourRange } from "../db/read-stats";
 import { isPlausibleTimestamp } from "../event";
 import { ApiError } from "../shared/api-error";
-import { DAY_MS, HOUR_MS, hourOf } from "../shared/time";
-
-export interface RangeOptions {
-  /** Length of the range when `from` is omitted, in ms. @default 24 hours */
-  defaultSpanMs?: number;
-  /** Longest range accepted after alignment, in ms. @default 366 days */
-  maxSpanMs?: number;
-}
 
 const ISO_8601 =
   /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
@@ -61,35 +52,4 @@ export function parseInstant(name: string, raw: string): number {
   if (!isPlausibleTimestamp(ms))
     throw invalid(name, raw, "must lie between 2000 and 2100 (epoch milliseconds, not seconds)");
   return ms;
-}
-
-/** The single value of a query parameter, undefined when absent; a repeated parameter is a 400. */
-function single(params: URLSearchParams, name: string): string | undefined {
-  const values = params.getAll(name);
-  if (values.length > 1) throw invalid(name, values.join(","), "given more than once");
-  return values[0];
-}
-
-/**
- * The whole-hour range asked for by `from`/`to`. Defaults: `to` = the next UTC hour boundary
- * after `now`, `from` = `to` − defaultSpanMs. Throws 400 `invalid_parameter` for an unreadable
- * value and `invalid_range` when from ≥ to or the range is longer than maxSpanMs.
- */
-export function parseHourRange(params: URLSearchParams, now: number, options: RangeOptions = {}): HourRange {
-  const { defaultSpanMs = DAY_MS, maxSpanMs = 366 * DAY_MS } = options;
-  const rawFrom = single(params, "from");
-  const rawTo = single(params, "to");
-  const to = rawTo === undefined ? hourOf(now) + HOUR_MS : parseInstant("to", rawTo);
-  const from = rawFrom === undefined ? to - defaultSpanMs : parseInstant("from", rawFrom);
-  if (from >= to)
-    throw new ApiError(400, "invalid_range", "from must be before to (ranges are half-open [from, to))");
-  const fromHour = hourOf(from);
-  const toHour = Math.ceil(to / HOUR_MS) * HOUR_MS;
-  if (toHour - fromHour > maxSpanMs)
-    throw new ApiError(
-      400,
-      "invalid_range",
-      `range spans ${(toHour - fromHour) / HOUR_MS} hours; at most ${maxSpanMs / HOUR_MS} are allowed`,
-    );
-  return { fromHour, toHour };
 }

@@ -3,12 +3,11 @@
  * (counts, status classes, duration sum/max), the merged latency sketch and the detail rows
  * (unique clients). The full query API (paths, timeseries) builds on the same reads.
  */
-import { Hono } from "hono";
-import type { AppEnv } from "../app-env";
-import { type HourRange, readLatencyHistogram, readRangeTotals, readUniqueClients } from "../db/read-stats";
+import { type HourRange, readLatencyHistogram, readUniqueClients } from "../db/read-stats";
+import { NO_COUNTS, readCountersBy } from "../db/stats-counters";
+import { TOTAL_KEY } from "../db/stats-grouping";
 import { errorRate, latencyFigures } from "../shared/stats-math";
 import { isoTime } from "../shared/time";
-import { parseHourRange } from "./range";
 
 export interface Summary {
   /** Start of the range as aligned to whole UTC hours, ISO-8601. */
@@ -36,11 +35,12 @@ export interface Summary {
 
 /** The summary of one whole-hour range. */
 export async function readSummary(db: D1Database, range: HourRange): Promise<Summary> {
-  const [totals, histogram, uniqueClients] = await Promise.all([
-    readRangeTotals(db, range),
+  const [counters, histogram, uniqueClients] = await Promise.all([
+    readCountersBy(db, range, {}, { by: "total" }),
     readLatencyHistogram(db, range),
     readUniqueClients(db, range),
   ]);
+  const totals = counters.get(TOTAL_KEY) ?? NO_COUNTS;
   const { requests, errors4xx, errors5xx } = totals;
   return {
     from: isoTime(range.fromHour),
@@ -57,10 +57,3 @@ export async function readSummary(db: D1Database, range: HourRange): Promise<Sum
     paths: totals.paths,
   };
 }
-
-export const statsRoutes = new Hono<AppEnv>();
-
-statsRoutes.get("/summary", async function summary(c) {
-  const range = parseHourRange(new URL(c.req.url).searchParams, Date.now());
-  return c.json(await readSummary(c.env.DB, range));
-});

@@ -1,8 +1,15 @@
 /**
- * Events consumer: validate every message, then ONE D1 transaction that stores the new events,
- * folds them into the hourly aggregates and records the invalid messages. Only after it commits
- * is anything acked; if it fails, every message is retried with a delay, and after
+ * Events consumer: unpack every message (packed messages carry many events; old single-event
+ * messages are read too), validate each event on its own, then ONE D1 transaction that stores
+ * the new events, folds them into the hourly aggregates and records the invalid ones. Only after
+ * it commits is anything acked; if it fails, every message is retried with a delay, and after
  * `maxRetries` the queue moves it to the dead-letter queue.
+ *
+ * An event whose UTC day may already have been cleaned from D1 — older than the first day of the
+ * acceptance window (MAX_EVENT_AGE_DAYS) — is rejected as `too_old`: it could no longer be
+ * recognised as a duplicate (a dead letter replayed days later, for instance). The boundary is
+ * the day cleanup keeps (shared/acceptance-window.ts), not the ingest API's exact instant, so an
+ * event the API accepted a moment before it aged out is still stored when the queue delivers it.
  */
 import { configOf } from "../config";
 import { type RejectedMessage, rejectedMessageStatements } from "../db/rejections";
@@ -10,26 +17,61 @@ import { eventWriteStatements } from "../db/write-events";
 import type { Env } from "../env";
 import { type TrafficEvent, validateTrafficEvent } from "../event";
 import { manifest } from "../manifest";
+import { oldestKeptDay } from "../shared/acceptance-window";
+import { isPack, unpack } from "../shared/pack";
+
+export interface SortedBatch {
+  valid: TrafficEvent[];
+  rejected: RejectedMessage[];
+}
+
+/**
+ * Valid events and rejections of a batch. A rejection is keyed by the message id, plus `#i`
+ * for the i-th event of a packed message, so a redelivered message counts each rejection once.
+ */
+export function sortMessages(
+  messages: readonly Pick<Message<unknown>, "id" | "body">[],
+  oldestTs: number,
+): SortedBatch {
+  const sorted: SortedBatch = { valid: [], rejected: [] };
+  for (const message of messages) {
+    const packed = isPack(message.body);
+    for (const [index, body] of unpack(message.body).entries()) {
+      const messageId = packed ? `${message.id}#${index}` : message.id;
+      const result = validateTrafficEvent(body);
+      if (!result.ok) sorted.rejected.push({ messageId, body, rejection: result.rejection });
+      else if (result.value.ts < oldestTs)
+        sorted.rejected.push({
+          messageId,
+          body,
+          rejection: {
+            code: "too_old",
+            message: "ts is on a day older than the acceptance window (MAX_EVENT_AGE_DAYS)",
+          },
+        });
+      else sorted.valid.push(result.value);
+    }
+  }
+  return sorted;
+}
+
 import { errorMessage } from "../shared/errors";
 
 export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Promise<void> {
-  const valid: TrafficEvent[] = [];
-  const rejected: RejectedMessage[] = [];
-  for (const message of batch.messages) {
-    const result = validateTrafficEvent(message.body);
-    if (result.ok) valid.push(result.value);
-    else rejected.push({ messageId: message.id, body: message.body, rejection: result.rejection });
-  }
+  const config = configOf(env);
   const now = Date.now();
+  const { valid, rejected } = sortMessages(batch.messages, oldestKeptDay(now, config.maxEventAgeDays));
   const statements = [
-    ...eventWriteStatements(env.DB, valid, { maxPathsPerDay: configOf(env).maxPathsPerDay }, now),
+    ...eventWriteStatements(env.DB, valid, { maxPathsPerDay: config.maxPathsPerDay }, now),
     ...rejectedMessageStatements(env.DB, rejected, now),
   ];
   try {
     if (statements.length > 0) await env.DB.batch(statements);
   } catch (error) {
     const reason = errorMessage(error);
-    console.error(`pathmeter: storing a batch of ${batch.messages.length} failed, retrying: ${reason}`);
+    console.error(
+      `pathmeter: storing a batch of ${batch.messages.length} messages (${valid.length} events) failed, retrying: ${reason}`,
+    );
     const delaySeconds = manifest.queues.events.consumer.retryDelaySeconds;
     for (const message of batch.messages) message.retry({ delaySeconds });
     return;

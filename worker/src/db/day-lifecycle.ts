@@ -18,30 +18,11 @@ export async function markDayCleaning(db: D1Database, day: string, now: number):
 export const dayCleanedStatement = (db: D1Database, day: string, now: number): D1PreparedStatement =>
   db.prepare("UPDATE day_lifecycle SET cleaned_at = ?2 WHERE day = ?1").bind(day, now);
 
-/** True when cleanup has started deleting detail rows of a day in [fromDay, toDay] (`YYYY-MM-DD`). */
-export async function anyDayCleaning(db: D1Database, fromDay: string, toDay: string): Promise<boolean> {
-  const row = await db
-    .prepare(
-      `SELECT 1 AS cold FROM day_lifecycle
-       WHERE day >= ?1 AND day <= ?2 AND cleaning_since IS NOT NULL LIMIT 1`,
-    )
-    .bind(fromDay, toDay)
-    .first<{ cold: number }>();
-  return row !== null;
-}
-
-/**
- * The days among `days` (`YYYY-MM-DD`) whose detail rows cleanup has started deleting: an event of
- * such a day can no longer be recognised as a duplicate, so ingest does not accept it (invariant 1).
- */
-export async function daysBeingCleaned(db: D1Database, days: readonly string[]): Promise<Set<string>> {
-  if (days.length === 0) return new Set();
+/** The days in [fromDay, toDay] (`YYYY-MM-DD`) on which cleanup has started deleting detail rows. */
+export async function daysCleaning(db: D1Database, fromDay: string, toDay: string): Promise<string[]> {
   const { results } = await db
-    .prepare(
-      `SELECT day FROM day_lifecycle
-       WHERE cleaning_since IS NOT NULL AND day IN (SELECT value FROM json_each(?1))`,
-    )
-    .bind(JSON.stringify(days))
+    .prepare("SELECT day FROM day_lifecycle WHERE day >= ?1 AND day <= ?2 AND cleaning_since IS NOT NULL")
+    .bind(fromDay, toDay)
     .all<{ day: string }>();
-  return new Set(results.map((r) => r.day));
+  return results.map((r) => r.day);
 }

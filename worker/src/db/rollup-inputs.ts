@@ -1,13 +1,14 @@
 /**
  * What the rollup reads and moves: rollup_pending (hours with new detail rows), the client
- * hashes of an hour's detail rows, and its latency bucket rows in path_latency_hourly, which the
+ * hashes of an hour's detail rows, and its open latency counts (path_latency_open, one JSON row
+ * per (hour, path, method), read a bucket a row through the view path_latency_hourly), which the
  * rollup moves into the compacted sketches (db/sketch-store.ts) in the same batch.
  */
 import { HOUR_MS } from "../shared/time";
 import { casGuard } from "./sketch-store";
 
-/** A bucket count moved into a sketch: [hour, path, method, bucket, count]. */
-export type MovedBucket = [number, string, string, number, number];
+/** An open latency row moved into a sketch: [hour, path, method, total count read]. */
+export type MovedLatency = [number, string, string, number];
 
 /** The highest seq stored so far (0 for an empty table). */
 export async function latestSeq(db: D1Database): Promise<number> {
@@ -28,17 +29,25 @@ export async function pendingHours(db: D1Database, from: number, to: number): Pr
 
 /**
  * Takes `hour` off rollup_pending unless a row with seq > upToSeq (newer than the ones rolled
- * up) arrived for it meanwhile; true when it did.
+ * up) arrived for it meanwhile; true when it did. `alongside` statements commit in the same
+ * transaction (they see the hour gone, or still there when it stays).
  */
-export async function finishPendingHour(db: D1Database, hour: number, upToSeq: number): Promise<boolean> {
-  const finished = await db
-    .prepare(
-      `DELETE FROM rollup_pending WHERE hour = ?1 AND NOT EXISTS (
-         SELECT 1 FROM traffic_events WHERE ts >= ?1 AND ts < ?2 AND seq > ?3)`,
-    )
-    .bind(hour, hour + HOUR_MS, upToSeq)
-    .run();
-  return finished.meta.changes === 1;
+export async function finishPendingHour(
+  db: D1Database,
+  hour: number,
+  upToSeq: number,
+  alongside: readonly D1PreparedStatement[] = [],
+): Promise<boolean> {
+  const [finished] = await db.batch([
+    db
+      .prepare(
+        `DELETE FROM rollup_pending WHERE hour = ?1 AND NOT EXISTS (
+           SELECT 1 FROM traffic_events WHERE ts >= ?1 AND ts < ?2 AND seq > ?3)`,
+      )
+      .bind(hour, hour + HOUR_MS, upToSeq),
+    ...alongside,
+  ]);
+  return finished?.meta.changes === 1;
 }
 
 export interface ClientRow {
@@ -88,29 +97,20 @@ export async function readHourBucketsPage(
 }
 
 /**
- * Statements subtracting exactly the moved counts from the hour's bucket rows, failing the batch
- * unless every row read is still there (else someone else moved it first), then dropping rows
- * left at zero.
+ * Statements deleting the open latency rows moved into sketches, failing the batch unless every
+ * row read is still there with the total read: the total only grows (late events add to it), so
+ * an equal total means the row is unchanged; otherwise late events or another rollup got to it
+ * first, the whole batch rolls back and the rollup reads the hour again.
  */
-export function moveBucketsStatements(
-  db: D1Database,
-  hour: number,
-  moved: readonly MovedBucket[],
-): D1PreparedStatement[] {
+export function moveLatencyStatements(db: D1Database, moved: readonly MovedLatency[]): D1PreparedStatement[] {
   if (moved.length === 0) return [];
   return [
     db
       .prepare(
-        // The hour travels in each entry so SQLite walks json_each and looks rows up by primary
-        // key; a constant hour would make it scan the hour's rows × json_each (quadratic).
-        `UPDATE path_latency_hourly SET count = count - m.n
-         FROM (SELECT value ->> '$[0]' AS hour, value ->> '$[1]' AS path, value ->> '$[2]' AS method,
-                 value ->> '$[3]' AS bucket, value ->> '$[4]' AS n FROM json_each(?1)) AS m
-         WHERE path_latency_hourly.hour = m.hour AND path_latency_hourly.path = m.path
-           AND path_latency_hourly.method = m.method AND path_latency_hourly.bucket = m.bucket`,
+        `DELETE FROM path_latency_open WHERE (hour, path, method, total) IN (
+           SELECT value ->> '$[0]', value ->> '$[1]', value ->> '$[2]', value ->> '$[3]' FROM json_each(?1))`,
       )
       .bind(JSON.stringify(moved)),
     casGuard(db, moved.length),
-    db.prepare("DELETE FROM path_latency_hourly WHERE hour = ?1 AND count = 0").bind(hour),
   ];
 }

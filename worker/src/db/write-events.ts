@@ -9,8 +9,11 @@
  *   inserted (seq is AUTOINCREMENT and D1 has one writer), and applied as commutative upserts
  *   (`n = n + excluded.n`, min/max), never read-modify-write in JS.
  *
- * The whole batch of events travels as one JSON parameter through `json_each`, which keeps every
- * statement far below D1's 100-bound-parameter limit whatever the batch size.
+ * Events travel as JSON parameters read by `json_each`: two bound parameters per statement
+ * whatever the batch size (D1 allows 100). One delivery of packed messages holds thousands of
+ * events, so the insert is repeated per chunk of ≤ MAX_CHUNK_BYTES of JSON (D1 caps a statement
+ * at 100 KB); the aggregates then run ONCE over every row the transaction inserted, so their
+ * upserts are amortised over the whole delivery, which still commits all or nothing.
  */
 import type { TrafficEvent } from "../event";
 import { bucketOf } from "../sketches/latency";
@@ -32,11 +35,11 @@ const DAY = "date(ts / 1000, 'unixepoch')";
 const SQL = {
   mark: `INSERT INTO write_attempts (attempt, after_seq)
     SELECT ?1, coalesce(max(seq), 0) FROM traffic_events`,
+  // Rows are positional arrays (see toRow): smaller than objects, so fewer, faster statements.
   insert: `INSERT INTO traffic_events
       (id, ts, method, path, status, duration_ms, latency_bucket, bytes, client_hash, colo, country, source)
-    SELECT e.value ->> '$.id', e.value ->> '$.ts', e.value ->> '$.method', e.value ->> '$.path',
-      e.value ->> '$.status', e.value ->> '$.durationMs', e.value ->> '$.bucket', e.value ->> '$.bytes',
-      e.value ->> '$.clientHash', e.value ->> '$.colo', e.value ->> '$.country', e.value ->> '$.source'
+    SELECT e.value ->> 0, e.value ->> 1, e.value ->> 2, e.value ->> 3, e.value ->> 4, e.value ->> 5,
+      e.value ->> 6, e.value ->> 7, e.value ->> 8, e.value ->> 9, e.value ->> 10, e.value ->> 11
     FROM json_each(?2) AS e WHERE true
     ON CONFLICT (id) DO NOTHING`,
   // Admit new (day, path) pairs while the day is under the cap. row_number() ranks this
@@ -72,10 +75,19 @@ const SQL = {
       duration_min_ms = min(duration_min_ms, excluded.duration_min_ms),
       duration_max_ms = max(duration_max_ms, excluded.duration_max_ms),
       bytes = bytes + excluded.bytes`,
-  latency: `INSERT INTO path_latency_hourly (hour, path, method, bucket, count)
-    SELECT ${HOUR}, path, method, latency_bucket, count(*)
-    FROM traffic_events WHERE ${MINE} GROUP BY 1, 2, 3, 4
-    ON CONFLICT (hour, path, method, bucket) DO UPDATE SET count = count + excluded.count`,
+  // One row per (hour, path, method): the bucket counts as a JSON object, added key by key.
+  latency: `INSERT INTO path_latency_open (hour, path, method, buckets, total)
+    SELECT hour, path, method, json_group_object(bucket, n), sum(n) FROM (
+      SELECT ${HOUR} AS hour, path, method, latency_bucket AS bucket, count(*) AS n
+      FROM traffic_events WHERE ${MINE} GROUP BY 1, 2, 3, 4)
+    GROUP BY hour, path, method
+    ON CONFLICT (hour, path, method) DO UPDATE SET
+      buckets = (SELECT json_group_object(key, n) FROM (
+        SELECT key, sum(value) AS n FROM (
+          SELECT key, value FROM json_each(path_latency_open.buckets)
+          UNION ALL SELECT key, value FROM json_each(excluded.buckets))
+        GROUP BY key)),
+      total = total + excluded.total`,
   pending: `INSERT INTO rollup_pending (hour)
     SELECT DISTINCT ${HOUR} FROM traffic_events WHERE ${MINE}
     ON CONFLICT DO NOTHING`,
@@ -87,8 +99,46 @@ const SQL = {
   unmark: "DELETE FROM write_attempts WHERE attempt = ?1",
 } as const;
 
-/** The row shape `json_each` reads: a TrafficEvent plus its precomputed latency bucket. */
-const toRow = (e: TrafficEvent) => ({ ...e, bucket: bucketOf(e.durationMs) });
+/** JSON bytes per insert statement's parameter: D1 allows 100 KB per statement. */
+export const MAX_CHUNK_BYTES = 90_000;
+
+const encoder = new TextEncoder();
+
+/** The row `json_each` reads: a TrafficEvent's columns in insert order, latency bucket included. */
+export const eventRow = (e: TrafficEvent): (string | number | null)[] => [
+  e.id,
+  e.ts,
+  e.method,
+  e.path,
+  e.status,
+  e.durationMs,
+  bucketOf(e.durationMs),
+  e.bytes,
+  e.clientHash,
+  e.colo,
+  e.country,
+  e.source,
+];
+
+/** JSON arrays of rows, each ≤ MAX_CHUNK_BYTES (a single oversized row travels alone). */
+export function rowChunks(events: readonly TrafficEvent[]): string[] {
+  const chunks: string[] = [];
+  let parts: string[] = [];
+  let bytes = 2;
+  for (const event of events) {
+    const json = JSON.stringify(eventRow(event));
+    const size = encoder.encode(json).byteLength;
+    if (parts.length > 0 && bytes + 1 + size > MAX_CHUNK_BYTES) {
+      chunks.push(`[${parts.join(",")}]`);
+      parts = [];
+      bytes = 2;
+    }
+    parts.push(json);
+    bytes += size + 1;
+  }
+  if (parts.length > 0) chunks.push(`[${parts.join(",")}]`);
+  return chunks;
+}
 
 /**
  * Statements that store `events` exactly once and fold the newly stored ones into every
@@ -103,10 +153,9 @@ export function eventWriteStatements(
 ): D1PreparedStatement[] {
   if (events.length === 0) return [];
   const attempt = options.attempt ?? crypto.randomUUID();
-  const rows = JSON.stringify(events.map(toRow));
   return [
     db.prepare(SQL.mark).bind(attempt),
-    db.prepare(SQL.insert).bind(attempt, rows),
+    ...rowChunks(events).map((rows) => db.prepare(SQL.insert).bind(attempt, rows)),
     db.prepare(SQL.admitPaths).bind(attempt, options.maxPathsPerDay),
     db.prepare(SQL.capPaths).bind(attempt),
     db.prepare(SQL.hourly).bind(attempt),
@@ -124,6 +173,7 @@ export async function writeEvents(
   events: readonly TrafficEvent[],
   options: WriteOptions,
 ): Promise<void> {
+  // One transaction, however many events: the statements split them within D1's limits.
   const statements = eventWriteStatements(db, events, options);
   if (statements.length > 0) await db.batch(statements);
 }

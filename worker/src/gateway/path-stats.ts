@@ -3,12 +3,13 @@
  * measured around `await next()` (time to response headers); everything else — hashing the
  * client, deriving the id, normalising the path, waiting for the body size, delivering — runs
  * after the response inside `waitUntil`, so the client never waits for analytics and never sees
- * them fail (a failure is logged with its message only).
+ * them fail (a failure is logged with its message only). Events of concurrent requests are
+ * coalesced into one packed queue send (coalesce.ts).
  */
 import type { Context, Env as HonoEnv, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app-env";
 import { configOf } from "../config";
-import { deliverEvents, type EventSink, eventSinkOf } from "../delivery/send-events";
+import { type EventSink, eventSinkOf } from "../delivery/send-events";
 import type { Env } from "../env";
 import { validateTrafficEvent } from "../event";
 import { clientIpOf, hashClientIp } from "../event/client-hash";
@@ -16,6 +17,7 @@ import { eventId, requestIdOf } from "../event/id";
 import { normaliserFor } from "../event/normalise";
 import { errorMessage } from "../shared/errors";
 import { measureBody } from "./body-bytes";
+import { type CoalesceOptions, coalescerFor, DEFAULT_COALESCE } from "./coalesce";
 
 /** What recording needs from a request's environment. */
 export interface RecorderSetup {
@@ -33,6 +35,11 @@ export interface PathStatsOptions<E extends HonoEnv = AppEnv> {
    * @default this Worker's bindings: CLIENT_IP_SALT, ROUTES, EVENTS_QUEUE, DB, MAX_PATHS_PER_DAY
    */
   setup?: (c: Context<E>) => RecorderSetup;
+  /**
+   * How the events of concurrent requests are sent together (see coalesce.ts).
+   * @default { maxEvents: 250, maxDelayMs: 50 }
+   */
+  coalesce?: CoalesceOptions;
 }
 
 const isPathmeterEnv = (env: unknown): env is Env =>
@@ -79,6 +86,7 @@ async function recordRequest(
   facts: RequestFacts,
   outcome: { status: number; durationMs: number; bytes: Promise<number | null> },
   setup: RecorderSetup,
+  coalesce: CoalesceOptions,
 ): Promise<void> {
   const clientHash = await hashClientIp(setup.salt, facts.clientIp);
   const candidate = {
@@ -98,7 +106,7 @@ async function recordRequest(
   // e.g. a WebDAV method outside HTTP_METHODS: said out loud, never sent half-valid.
   if (!checked.ok)
     throw new Error(`event not recorded (${checked.rejection.code}): ${checked.rejection.message}`);
-  await deliverEvents(setup.sink, [checked.value]);
+  await coalescerFor(setup.sink, coalesce).add(checked.value);
 }
 
 const logFailure = (error: unknown) =>
@@ -117,7 +125,7 @@ const logFailure = (error: unknown) =>
  * app.use("/api/*", pathStats());
  *
  * // An app with its own binding names (name its env type: `c` cannot infer it):
- * type MyEnv = { Bindings: { IP_SALT: string; ANALYTICS_Q: Queue<TrafficEvent>; ANALYTICS_DB: D1Database } };
+ * type MyEnv = { Bindings: { IP_SALT: string; ANALYTICS_Q: Queue<EventPack>; ANALYTICS_DB: D1Database } };
  * const api = new Hono<MyEnv>();
  * api.use("*", pathStats<MyEnv>({
  *   setup: (c) => ({
@@ -148,7 +156,7 @@ export const pathStats = <E extends HonoEnv = AppEnv>(
     const status = c.res.status;
     const work = (async () => {
       const setup = options.setup ? options.setup(c) : pathmeterSetup(c.env);
-      await recordRequest(facts, { status, durationMs, bytes }, setup);
+      await recordRequest(facts, { status, durationMs, bytes }, setup, options.coalesce ?? DEFAULT_COALESCE);
     })().catch(logFailure);
     try {
       c.executionCtx.waitUntil(work);

@@ -10,7 +10,6 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "../app-env";
-import { daysBeingCleaned } from "../db/day-lifecycle";
 import { ingestRejectionStatements } from "../db/rejections";
 import { deliverEvents, eventSinkOf } from "../delivery/send-events";
 import type { RejectionCode, TrafficEvent } from "../event";
@@ -18,7 +17,6 @@ import { MissingSaltError } from "../event/client-hash";
 import { normaliserFor } from "../event/normalise";
 import { ApiError } from "../shared/api-error";
 import { errorMessage } from "../shared/errors";
-import { isoDay } from "../shared/time";
 import { formatOf, parseEventsBody } from "./parse-body";
 import { ingestEvent } from "./validate";
 
@@ -67,31 +65,6 @@ async function countRejections(
   }
 }
 
-/**
- * Moves accepted events of days that cleanup has started deleting to `rejected` (`too_old`): a
- * duplicate of an archived, deleted event could not be recognised (invariant 1). Returns the
- * positions in `accepted` it refused.
- */
-async function refuseCleanedDays(
-  db: D1Database,
-  accepted: readonly TrafficEvent[],
-  acceptedAt: readonly number[],
-  rejected: RejectedItem[],
-): Promise<Set<number>> {
-  const cold = await daysBeingCleaned(db, [...new Set(accepted.map((e) => isoDay(e.ts)))]);
-  const refused = new Set<number>();
-  for (const [i, event] of accepted.entries()) {
-    if (!cold.has(isoDay(event.ts))) continue;
-    refused.add(i);
-    rejected.push({
-      index: acceptedAt[i] ?? -1,
-      code: "too_old",
-      message: "its day is archived and removed from D1, where a duplicate could no longer be recognised",
-    });
-  }
-  return refused;
-}
-
 export const ingestRoutes = new Hono<AppEnv>();
 
 ingestRoutes.post("/", requireEventsContentType, limitBody, async function ingest(c) {
@@ -107,16 +80,12 @@ ingestRoutes.post("/", requireEventsContentType, limitBody, async function inges
   };
 
   const accepted: TrafficEvent[] = [];
-  /** The request index of each accepted event. */
-  const acceptedAt: number[] = [];
   const rejected: RejectedItem[] = [];
   try {
     for (const [index, item] of items.entries()) {
       const result = await ingestEvent(item, context);
-      if (result.ok) {
-        accepted.push(result.value);
-        acceptedAt.push(index);
-      } else rejected.push({ index, ...result.rejection });
+      if (result.ok) accepted.push(result.value);
+      else rejected.push({ index, ...result.rejection });
     }
   } catch (error) {
     if (error instanceof MissingSaltError)
@@ -124,15 +93,12 @@ ingestRoutes.post("/", requireEventsContentType, limitBody, async function inges
     throw error;
   }
 
-  const cold = await refuseCleanedDays(c.env.DB, accepted, acceptedAt, rejected);
-  const deliverable = accepted.filter((_, i) => !cold.has(i));
-
-  if (deliverable.length > 0 && (await deliverEvents(eventSinkOf(c.env), deliverable)) === "failed")
+  if (accepted.length > 0 && (await deliverEvents(eventSinkOf(c.env), accepted)) === "failed")
     throw new ApiError(
       503,
       "unavailable",
       "the events could not be stored; retry the same request (ingest is idempotent by event id)",
     );
   await countRejections(c.env.DB, rejected, context.now);
-  return c.json({ accepted: deliverable.length, rejected: rejected.sort((a, b) => a.index - b.index) }, 202);
+  return c.json({ accepted: accepted.length, rejected }, 202);
 });

@@ -1,6 +1,8 @@
 /**
- * The cleanup job (daily 03:00): deletes a day's detail rows once every archive part of the day
- * is verified (verify-part.ts), in bounded batches, resumable. It refuses a day — and says why
+ * The cleanup job (daily 03:00): deletes a day's detail rows once the whole day has left the
+ * acceptance window (MAX_EVENT_AGE_DAYS; until then its rows are the dedupe record of their ids,
+ * so a late duplicate is never counted or archived again) and every archive part of the day is
+ * verified (verify-part.ts), in bounded batches, resumable. It refuses a day — and says why
  * in its report — when the day is not archived, a part is unfinished or fails verification, or
  * an hour of the day still awaits rollup (its unique clients would depend on the rows).
  *
@@ -15,6 +17,7 @@ import { dayCleanedStatement, markDayCleaning } from "../db/day-lifecycle";
 import { countRowsAfter, daysWithRowsBefore, deleteArchivedRows } from "../db/event-rows";
 import { pendingHours } from "../db/rollup-inputs";
 import type { Env } from "../env";
+import { oldestKeptDay } from "../shared/acceptance-window";
 import { DAY_MS, dayStartOf, isoDay, isoTime } from "../shared/time";
 import type { JobFn } from "./job";
 import { verifyPart } from "./verify-part";
@@ -103,7 +106,11 @@ async function cleanupDay(
 /** The cleanup job with its options (tests use small batches). */
 export const cleanupJob = (options: CleanupOptions = {}): JobFn =>
   async function cleanup({ env, config, now }) {
-    const cutoff = dayStartOf(now) - config.hotDays * DAY_MS;
+    // HOT_DAYS ≤ MAX_EVENT_AGE_DAYS (config.ts), so this is the window's first day; min() for safety.
+    const cutoff = Math.min(
+      dayStartOf(now) - config.hotDays * DAY_MS,
+      oldestKeptDay(now, config.maxEventAgeDays),
+    );
     const budget = { batches: options.maxBatches ?? 400 };
     const days: DayCleanup[] = [];
     for (const day of await daysWithRowsBefore(env.DB, cutoff)) {

@@ -1,17 +1,19 @@
 /**
  * Rollup of one closed hour. From the detail rows: a HyperLogLog of client hashes per
- * (path, method) and for all paths. From path_latency_hourly: the hour's bucket rows, moved
- * into the compacted sketch — the sketch write (compare-and-swap) and the subtraction of exactly
- * the counts merged happen in ONE D1 batch, so a count is never lost or counted twice, even when
- * late events add to the same bucket rows meanwhile. Late data for a day already tiered goes
+ * (path, method) and for all paths. From path_latency_open: the hour's bucket counts (one JSON
+ * row per (path, method)), moved into the compacted sketch — the sketch write (compare-and-swap)
+ * and the delete of exactly the rows merged (compare-and-swap on their `total`, which only
+ * grows) happen in ONE D1 batch, so a count is never lost or counted twice; when late events
+ * added to a row meanwhile, the batch rolls back and the hour is read again. Late data for a day already tiered goes
  * into its daily sketch. The hour leaves rollup_pending only if no row newer than the ones read
  * arrived meanwhile, so an interrupted or overtaken rollup is simply redone (merges are
  * idempotent for clients, and moved bucket counts are gone from the source).
  */
-import { finishPendingHour, latestSeq, type MovedBucket, moveBucketsStatements } from "../db/rollup-inputs";
+import { finishPendingHour, latestSeq, type MovedLatency, moveLatencyStatements } from "../db/rollup-inputs";
 import { ALL, groupKey, isCasConflict, readSketchesAt } from "../db/sketch-store";
+import { counterRollupStatements } from "../db/stats-rollups";
 import { withCasRetry } from "../shared/cas";
-import { dayStartOf } from "../shared/time";
+import { dayStartOf, HOUR_MS } from "../shared/time";
 import { addHourBuckets, addHourClients, type Deltas, type Group } from "./rollup-read";
 import { addDelta, emptyDelta, mergeWrite, type SketchDelta } from "./sketch-merge";
 
@@ -31,7 +33,7 @@ export interface HourRollup {
 
 /**
  * Reads the stored sketches of `chunk`'s groups and of the total, and returns one batch: their
- * compare-and-swap writes with the chunk's deltas merged in, and the subtraction of the moved buckets.
+ * compare-and-swap writes with the chunk's deltas merged in, and the delete of the open latency rows moved.
  */
 async function readAndMergeChunk(
   db: D1Database,
@@ -45,7 +47,8 @@ async function readAndMergeChunk(
     readSketchesAt(db, "day", day, groups),
   ]);
   const total = emptyDelta();
-  const moved: MovedBucket[] = [];
+  // [hour, path, method, total count]: the open latency rows this batch deletes.
+  const moved: MovedLatency[] = [];
   const statements: D1PreparedStatement[] = [];
   let sketches = 0;
   const write = async ([path, method]: Group, delta: SketchDelta) => {
@@ -59,11 +62,12 @@ async function readAndMergeChunk(
   };
   for (const { group, delta } of chunk.values()) {
     addDelta(total, delta);
-    for (const [bucket, count] of delta.latency) moved.push([hour, group[0], group[1], bucket, count]);
+    const count = [...delta.latency.values()].reduce((n, c) => n + c, 0);
+    if (count > 0) moved.push([hour, group[0], group[1], count]);
     await write(group, delta);
   }
   await write([ALL, ALL], total);
-  statements.push(...moveBucketsStatements(db, hour, moved));
+  statements.push(...moveLatencyStatements(db, moved));
   return { statements, sketches };
 }
 
@@ -87,15 +91,21 @@ async function compactHour(db: D1Database, hour: number, clients: Deltas) {
   return { groups: deltas.size, sketchesWritten, bucketRowsMoved };
 }
 
-/** Rolls up one closed hour; see the module comment. */
-export async function rollupHour(db: D1Database, hour: number): Promise<HourRollup> {
+/** Rolls up one closed hour (of those before `closedBefore`); see the module comment. */
+export async function rollupHour(
+  db: D1Database,
+  hour: number,
+  closedBefore: number = hour + HOUR_MS,
+): Promise<HourRollup> {
   const upToSeq = await latestSeq(db);
   const clients: Deltas = new Map();
   const rowsRead = await addHourClients(db, hour, upToSeq, clients);
   const { result, retries } = await withCasRetry(
     async () => {
       const compacted = await compactHour(db, hour, clients);
-      return { ...compacted, done: await finishPendingHour(db, hour, upToSeq) };
+      // The query API's counter roll-ups commit with the hour's removal from rollup_pending.
+      const rollups = counterRollupStatements(db, hour, closedBefore);
+      return { ...compacted, done: await finishPendingHour(db, hour, upToSeq, rollups) };
     },
     { isConflict: isCasConflict, maxAttempts: MAX_ATTEMPTS },
   );

@@ -15,7 +15,7 @@ export const rollup: JobFn = async function rollup({ env, config, now }) {
   const totals = { rowsRead: 0, sketchesWritten: 0, bucketRowsMoved: 0, casRetries: 0 };
   const stillPending: string[] = [];
   for (const hour of hours) {
-    const done: HourRollup = await rollupHour(env.DB, hour);
+    const done: HourRollup = await rollupHour(env.DB, hour, closedBefore);
     totals.rowsRead += done.rowsRead;
     totals.sketchesWritten += done.sketchesWritten;
     totals.bucketRowsMoved += done.bucketRowsMoved;

@@ -13,6 +13,8 @@ export type ApiErrorCode =
   | "invalid_json"
   | "invalid_range"
   | "invalid_parameter"
+  /** The stats API names the bad parameter: invalid_from, invalid_sort, ... */
+  | `invalid_${string}`
   | "body_too_large"
   | "too_many_events"
   | "unsupported_media_type"

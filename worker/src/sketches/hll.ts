@@ -54,6 +54,12 @@ export class HyperLogLog {
     return hll;
   }
 
+  /** Folds in one sparse (index, rank) entry, as stored (merging without building a sketch first). */
+  mergeSparseEntry(index: number, rank: number): this {
+    this.#setSparse(index, rank);
+    return this;
+  }
+
   get isSparse(): boolean {
     return this.#sparse !== null;
   }

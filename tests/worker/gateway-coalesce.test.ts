@@ -1,0 +1,112 @@
+/**
+ * The gateway's coalescing (gateway/coalesce.ts): the events of concurrent requests leave in one
+ * packed send — flushed by size or by time —, every request's waitUntil waits for the flush its
+ * event joined (so none is lost), and a failed send falls back to D1 directly.
+ */
+import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import { Hono } from "hono";
+import { afterEach, beforeEach, expect, it, vi } from "vitest";
+import type { TrafficEvent } from "../../worker/src/event";
+import { EventCoalescer } from "../../worker/src/gateway/coalesce";
+import { pathStats } from "../../worker/src/gateway/path-stats";
+import { TEST_SECRETS } from "../secrets";
+import {
+  callWorker,
+  captureQueue,
+  consume,
+  generateEvents,
+  HOUR,
+  readAggregates,
+  resetStorage,
+  storedEvents,
+  truthOf,
+} from "./harness";
+
+const sink = () => ({ queue: env.EVENTS_QUEUE, db: env.DB, maxPathsPerDay: 100 });
+const events = (n: number, prefix: string): TrafficEvent[] =>
+  generateEvents({ prefix, count: n, spanMs: HOUR });
+
+beforeEach(() => resetStorage());
+afterEach(() => vi.restoreAllMocks());
+
+it("flushes by size: the N-th event sends the batch without waiting for the delay", async () => {
+  const queue = captureQueue();
+  // A delay longer than the test's own timeout: only the size can flush these.
+  const coalescer = new EventCoalescer(sink(), { maxEvents: 5, maxDelayMs: 600_000 });
+  const batch = events(7, "size");
+  const first = batch.slice(0, 5).map((e) => coalescer.add(e));
+  expect(await Promise.all(first)).toEqual(Array(5).fill("queued"));
+  expect(queue.bodies()).toEqual([{ pack: 1, events: batch.slice(0, 5) }]);
+  // The next events open a new batch, which the size flushes again later.
+  const rest = [...batch.slice(5), ...events(3, "more")].map((e) => coalescer.add(e));
+  expect(await Promise.all(rest)).toEqual(Array(5).fill("queued"));
+  expect(queue.sendBatch).toHaveBeenCalledTimes(2);
+});
+
+it("flushes by time: a lone event is sent after the delay", async () => {
+  const queue = captureQueue();
+  const coalescer = new EventCoalescer(sink(), { maxEvents: 1_000, maxDelayMs: 5 });
+  const batch = events(3, "time");
+  expect(await Promise.all(batch.map((e) => coalescer.add(e)))).toEqual(["queued", "queued", "queued"]);
+  expect(queue.sendBatch).toHaveBeenCalledTimes(1);
+  expect(queue.events()).toEqual(batch);
+});
+
+it("falls back to D1 when the shared send fails; every event of the batch is stored once", async () => {
+  const queue = captureQueue();
+  queue.sendBatch.mockRejectedValue(new Error("Queue send failed: 503"));
+  const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+  const coalescer = new EventCoalescer(sink(), { maxEvents: 4, maxDelayMs: 600_000 });
+  const batch = events(4, "fallback");
+  expect(await Promise.all(batch.map((e) => coalescer.add(e)))).toEqual(Array(4).fill("stored"));
+  expect((await storedEvents()).map((r) => String(r.id)).sort()).toEqual(batch.map((e) => e.id).sort());
+  expect(warn.mock.calls.flat().join(" ")).toContain("stored 4 events directly");
+});
+
+it("many concurrent requests share one flush and lose nothing", async () => {
+  const app = new Hono<{ Bindings: typeof env }>();
+  app.use(
+    pathStats<{ Bindings: typeof env }>({
+      setup: (c) => ({
+        salt: TEST_SECRETS.CLIENT_IP_SALT,
+        routes: [],
+        sink: { ...sink(), queue: c.env.EVENTS_QUEUE },
+      }),
+      coalesce: { maxEvents: 40, maxDelayMs: 600_000 },
+    }),
+  );
+  app.get("/items/:id", (c) => c.text("ok"));
+  const queue = captureQueue();
+  const serve = async (i: number) => {
+    const ctx = createExecutionContext();
+    const response = await app.fetch(
+      new Request(`http://app.test/items/${i}`, { headers: { "X-Request-Id": `r-${i}` } }),
+      env,
+      ctx,
+    );
+    await response.text();
+    // Resolves only once the flush this request's event joined is done.
+    await waitOnExecutionContext(ctx);
+    return response.status;
+  };
+  expect(await Promise.all(Array.from({ length: 40 }, (_, i) => serve(i)))).toEqual(Array(40).fill(200));
+  expect(queue.sendBatch).toHaveBeenCalledTimes(1);
+  const sent = queue.events();
+  expect(new Set(sent.map((e) => e.id)).size).toBe(40);
+  await consume(queue.bodies());
+  expect(sent.every((e) => e.path === "/items/:id" && e.status === 200)).toBe(true);
+  expect(await readAggregates()).toEqual(truthOf(sent));
+});
+
+it("the Worker's gateway delivers every one of many concurrent requests", async () => {
+  const queue = captureQueue();
+  vi.spyOn(globalThis, "fetch").mockImplementation(async () => new Response("hello", { status: 200 }));
+  const responses = await Promise.all(
+    Array.from({ length: 30 }, (_, i) =>
+      callWorker(new Request(`http://gateway.test/users/${i}`, { headers: { "CF-Ray": `ray-${i}` } })),
+    ),
+  );
+  expect(responses.map((r) => r.response.status)).toEqual(Array(30).fill(200));
+  expect(new Set(queue.events().map((e) => e.id)).size).toBe(30);
+  expect(queue.bodies().length).toBeLessThanOrEqual(30);
+});

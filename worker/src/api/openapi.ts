@@ -1,0 +1,215 @@
+/**
+ * `GET /api/openapi.json`: the OpenAPI 3.1 document of every pathmeter endpoint. The stats
+ * endpoints are generated from the schemas that validate their requests (stats-routes.ts); the
+ * other endpoints (hand-validated in their own modules) are declared here with their
+ * parameters and response shapes. Paths are relative to the server URL, which ends in the
+ * reserved prefix (`/_pathmeter` by default).
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import { type CronJob, manifest } from "../manifest";
+import { statsApi } from "./stats-routes";
+import { errorSchema } from "./stats-schemas";
+
+const json = (schema: z.ZodType, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+const failure = (description: string) => json(errorSchema, description);
+const object = (description: string) => z.object({}).catchall(z.unknown()).openapi({ description });
+const guarded = { 401: failure("no or a wrong bearer token") };
+
+const CRON_JOB_NAMES = Object.keys(manifest.crons) as [CronJob, ...CronJob[]];
+
+const registry = statsApi.openAPIRegistry;
+registry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
+
+registry.registerPath({
+  method: "post",
+  path: "/ingest",
+  summary: "Events from other gateways (JSON array or NDJSON, ≤ 1000 events, ≤ 1 MB)",
+  tags: ["ingest"],
+  request: {
+    body: {
+      content: {
+        "application/json": { schema: z.array(object("an event: ts, method, path, status, durationMs, …")) },
+        "application/x-ndjson": { schema: { type: "string" } },
+      },
+    },
+  },
+  responses: {
+    202: json(
+      z.object({
+        accepted: z.number().int(),
+        rejected: z.array(z.object({ index: z.number().int(), code: z.string(), message: z.string() })),
+      }),
+      "accepted and rejected events",
+    ),
+    400: failure("unreadable body"),
+    413: failure("over 1 MB or 1000 events"),
+    415: failure("unsupported content type"),
+    ...guarded,
+  },
+});
+
+registry.registerPath({
+  method: "get",
+  path: "/api/snapshot",
+  summary: "The latest KV snapshot of the top paths",
+  tags: ["snapshot"],
+  responses: {
+    200: json(object("{version, generatedAt, paths: [...]}"), "the snapshot"),
+    404: failure("none yet"),
+    ...guarded,
+  },
+});
+
+const range = z.object({
+  from: z.string().optional().openapi({ description: "ISO-8601 or epoch ms" }),
+  to: z.string().optional().openapi({ description: "ISO-8601 or epoch ms" }),
+});
+
+registry.registerPath({
+  method: "get",
+  path: "/api/archives",
+  summary: "Archive parts of the UTC days in [from, to)",
+  tags: ["archives"],
+  request: { query: range },
+  responses: {
+    200: json(object("{from, to, parts: [...]}"), "the parts"),
+    400: failure("bad range"),
+    ...guarded,
+  },
+});
+
+registry.registerPath({
+  method: "get",
+  path: "/api/archives/{day}",
+  summary: "One day's archived events as JSONL, streamed",
+  tags: ["archives"],
+  request: {
+    params: z.object({
+      day: z.string().openapi({ param: { name: "day", in: "path" }, example: "2026-11-20" }),
+    }),
+  },
+  responses: {
+    200: {
+      description: "the events, one JSON object a line",
+      content: { "application/x-ndjson": { schema: { type: "string" } } },
+    },
+    400: failure("not a YYYY-MM-DD day"),
+    404: failure("no archive for the day"),
+    ...guarded,
+  },
+});
+
+registry.registerPath({
+  method: "get",
+  path: "/api/ops/health",
+  summary: "Pipeline state: events stored, last batch, rejections, dead letters, jobs, cache",
+  tags: ["ops"],
+  responses: {
+    200: json(
+      z.object({
+        eventsStored: z.number().int(),
+        lastBatchAt: z.string().nullable(),
+        rejected: object("{total, bySourceAndCode}"),
+        deadLetters: z.object({ total: z.number().int(), pending: z.number().int() }),
+        jobs: object("per cron job: {schedule, lastRun}"),
+        cache: z.object({ hits: z.number().int(), misses: z.number().int() }),
+      }),
+      "the health report",
+    ),
+    ...guarded,
+  },
+});
+
+registry.registerPath({
+  method: "get",
+  path: "/api/ops/dead-letters",
+  summary: "Dead letters, oldest first",
+  tags: ["ops"],
+  request: {
+    query: z.object({
+      status: z.enum(["pending", "replayed", "all"]).optional(),
+      limit: z.string().optional().openapi({ description: "1–500, default 50" }),
+      cursor: z.string().optional(),
+    }),
+  },
+  responses: {
+    200: json(object("{deadLetters, nextCursor}"), "a page"),
+    400: failure("bad parameter"),
+    ...guarded,
+  },
+});
+
+registry.registerPath({
+  method: "post",
+  path: "/api/ops/dead-letters/replay",
+  summary: "Re-enqueue pending dead letters with their ids unchanged",
+  tags: ["ops"],
+  request: {
+    body: { content: { "application/json": { schema: object('{} or {"ids": [...], "limit": n}') } } },
+  },
+  responses: {
+    200: json(object("{replayed, messageIds, skipped}"), "what was replayed"),
+    400: failure("bad body"),
+    ...guarded,
+  },
+});
+
+registry.registerPath({
+  method: "post",
+  path: "/api/ops/jobs",
+  summary: "Run every job the crons would run at `now`",
+  tags: ["ops"],
+  request: {
+    query: z.object({ now: z.string().optional().openapi({ description: "ISO-8601 or epoch ms" }) }),
+  },
+  responses: { 200: json(object("the jobs' reports"), "the reports"), 400: failure("bad now"), ...guarded },
+});
+
+registry.registerPath({
+  method: "post",
+  path: "/api/ops/jobs/{job}",
+  summary: "Run a scheduled job now, as its cron would at `now`",
+  tags: ["ops"],
+  request: {
+    params: z.object({ job: z.enum(CRON_JOB_NAMES).openapi({ param: { name: "job", in: "path" } }) }),
+    query: z.object({ now: z.string().optional().openapi({ description: "ISO-8601 or epoch ms" }) }),
+  },
+  responses: {
+    200: json(object("the job's report"), "the report"),
+    400: failure("unknown job or bad now"),
+    ...guarded,
+  },
+});
+
+const documentRoute = createRoute({
+  method: "get",
+  path: "/api/openapi.json",
+  summary: "This document (OpenAPI 3.1)",
+  tags: ["meta"],
+  responses: { 200: json(object("OpenAPI 3.1 document"), "the document"), ...guarded },
+});
+
+/** The OpenAPI 3.1 document of every endpoint, for a server URL ending in the reserved prefix. */
+export function openApiDocument(serverUrl: string) {
+  return statsApi.getOpenAPI31Document({
+    openapi: "3.1.0",
+    info: {
+      title: "pathmeter",
+      version: "1",
+      description: "API-gateway path analytics. Every endpoint needs `Authorization: Bearer <token>`.",
+    },
+    servers: [{ url: serverUrl }],
+    security: [{ bearer: [] }],
+  });
+}
+
+statsApi.openapi(documentRoute, (c) => {
+  const server = `${new URL(c.req.url).origin}${c.get("config").reservedPrefix}`;
+  return c.json({ ...openApiDocument(server) }, 200);
+});
+
+/** The stats API with the OpenAPI document, mounted at the reserved prefix's root. */
+export const queryApi = statsApi;
