@@ -1,8 +1,9 @@
 /**
  * `npm start`: the local stack on http://127.0.0.1:${PORT:-8787}, state in PATHMETER_STATE_DIR,
  * proxying UPSTREAM_URL (or the built-in demo API). Prints the URLs and the local admin token
- * once the Worker answers its health check; SIGINT/SIGTERM stop it cleanly (queued events are
- * stored first, then workerd and the demo upstream stop, exit code 0).
+ * once the Worker answers its health check; SIGINT/SIGTERM/SIGHUP stop it cleanly (queued events
+ * are stored first, then workerd and the demo upstream stop, exit code 0). However npm start ends,
+ * even by SIGKILL, workerd does not outlive it (the watchdog in scripts/lib/workerd-shielded.sh).
  */
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -13,7 +14,8 @@ import { readStartConfig, readyBanner, type StartConfig, UsageError } from "./li
 import { type LocalStack, startLocalStack } from "./local-stack";
 
 const log = (line: string) => console.log(`[pathmeter] ${line}`);
-const SIGNALS = ["SIGINT", "SIGTERM"] as const;
+/** Ctrl-C, SIGTERM and a closed terminal (SIGHUP) all store the queued events before stopping. */
+const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 
 /** Lets Ctrl-C and SIGTERM reach this process only: see scripts/lib/workerd-shielded.sh. */
 function shieldWorkerdFromCtrlC(): void {
@@ -38,15 +40,22 @@ async function takeOverSignals(run: () => Promise<LocalStack>): Promise<LocalSta
   return stack;
 }
 
-/** The Worker parses its config on the first request: a bad var shows up here, not later. */
+/**
+ * The Worker parses each setting where it is used and lists those it cannot parse in health's
+ * `problems`: the local stack refuses to start with them, naming each setting.
+ */
 async function assertHealthy(stack: LocalStack, config: StartConfig): Promise<void> {
   const prefix = (config.vars.RESERVED_PREFIX ?? manifest.vars.RESERVED_PREFIX).replace(/\/+$/, "");
   const res = await fetch(`${stack.url}${prefix}/api/ops/health`, {
     headers: { Authorization: `Bearer ${stack.adminToken}` },
   });
-  await res.arrayBuffer();
+  const body = (await res.json().catch(() => ({}))) as { problems?: string[]; error?: { message?: string } };
   if (!res.ok)
-    throw new UsageError(`the Worker failed its health check (HTTP ${res.status}); its log above says why`);
+    throw new UsageError(
+      `the Worker failed its health check (HTTP ${res.status}: ${body.error?.message ?? "no message"}); its log above says why`,
+    );
+  if (body.problems && body.problems.length > 0)
+    throw new UsageError(`settings that cannot be parsed: ${body.problems.join("; ")}`);
 }
 
 function stopOnSignals(stack: LocalStack): void {

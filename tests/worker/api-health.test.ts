@@ -43,6 +43,7 @@ describe("GET /_pathmeter/api/ops/health", () => {
       deadLetters: { total: 0, pending: 0 },
       jobs: noRuns,
       cache: { hits: 0, misses: 0 },
+      problems: [],
     });
   });
 

@@ -25,8 +25,11 @@ const withConfig: MiddlewareHandler<AppEnv> = async function withConfig(c, next)
   await next();
 };
 
-/** pathmeter's own routes, served under the reserved prefix (configurable, so not a basePath). */
-const reserved = new Hono<AppEnv>();
+/**
+ * pathmeter's own routes, served under the reserved prefix (configurable, so not a basePath).
+ * Exported for the access tests, which walk its route table.
+ */
+export const reserved = new Hono<AppEnv>();
 reserved.onError(onError);
 reserved.use("*", withConfig);
 // Before the bearer guard: the page asks for the token itself, and browsers cannot put one on a

@@ -5,11 +5,21 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { ConfigError } from "../config";
 import { ApiError, type ApiErrorCode, errorBody } from "../shared/api-error";
 
-/** The app's one error handler: known errors keep their status; anything else is a logged 500. */
+/**
+ * The app's one error handler: known errors keep their status; a setting that cannot be parsed is
+ * a 503 `not_configured` naming the setting (its value stays in the log and in health); anything
+ * else is a logged 500.
+ */
 export function onError(err: Error, c: Context): Response {
   if (err instanceof ApiError) return c.json(errorBody(err.code, err.message), err.status);
+  if (err instanceof ConfigError) {
+    console.error(`pathmeter: ${err.message}`);
+    const message = `${err.setting} cannot be parsed; GET /api/ops/health lists the problems`;
+    return c.json(errorBody("not_configured", message), 503);
+  }
   if (err instanceof HTTPException) {
     const code: ApiErrorCode =
       err.status === 401 ? "unauthorized" : err.status === 413 ? "body_too_large" : "bad_request";

@@ -6,6 +6,7 @@
  */
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
+import { configProblems } from "../config";
 import { countDeadLetters } from "../db/dead-letters";
 import { type JobRunRecord, readJobRuns } from "../db/job-runs";
 import { readPipelineCounters } from "../db/pipeline-counters";
@@ -33,6 +34,8 @@ export interface Health {
   deadLetters: { total: number; pending: number };
   /** One entry per cron job of the manifest; `lastRun` is null when it never ran. */
   jobs: Record<CronJob, { schedule: string; lastRun: JobRun | null }>;
+  /** Settings that cannot be parsed, one line each naming the setting; [] when all is well. */
+  problems: string[];
 }
 
 const toJobRun = (run: JobRunRecord): JobRun => ({
@@ -43,7 +46,7 @@ const toJobRun = (run: JobRunRecord): JobRun => ({
 });
 
 /** Reads the pipeline's health from the bookkeeping tables. */
-export async function readHealth(db: D1Database): Promise<Health> {
+export async function readHealth(db: D1Database): Promise<Omit<Health, "problems">> {
   const [counters, rejections, deadLetters, runs] = await Promise.all([
     readPipelineCounters(db),
     readRejectionCounts(db),
@@ -70,5 +73,5 @@ export const opsRoutes = new Hono<AppEnv>();
 
 opsRoutes.get("/health", async function health(c) {
   const [health, cache] = await Promise.all([readHealth(c.env.DB), cacheCounts(c.env.DB)]);
-  return c.json({ ...health, cache });
+  return c.json({ ...health, cache, problems: configProblems(c.env) });
 });

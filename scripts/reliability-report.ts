@@ -1,0 +1,122 @@
+/**
+ * `npm run reliability:report`: runs the reliability suites (hostile input, access, secrets,
+ * unparseable settings, how npm start stops) and writes docs/reliability.md from their actual
+ * results — the figures each test recorded in its `task.meta` (tests/reliability-record.ts) and
+ * every test's pass/fail — so the README's claims link to evidence anyone can re-run.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { ReliabilityRecord } from "../tests/reliability-record";
+import { REPO_ROOT } from "./lib/build";
+
+const SUITES = [
+  "tests/worker/faults-runner.test.ts",
+  "tests/worker/faults-lifecycle.test.ts",
+  "tests/worker/hostile-ingest.test.ts",
+  "tests/worker/hostile-consumer.test.ts",
+  "tests/worker/hostile-gateway.test.ts",
+  "tests/worker/hostile-query.test.ts",
+  "tests/worker/hostile-cardinality.test.ts",
+  "tests/worker/access-reserved.test.ts",
+  "tests/worker/access-secrets.test.ts",
+  "tests/worker/config-problems.test.ts",
+  "tests/infra/secrets-absent.test.ts",
+  "tests/e2e/start-stop.test.ts",
+];
+
+interface JsonReport {
+  testResults: {
+    name: string;
+    assertionResults: {
+      fullName: string;
+      status: string;
+      meta?: { reliability?: ReliabilityRecord };
+    }[];
+  }[];
+}
+
+function runSuites(): JsonReport {
+  const dir = mkdtempSync(path.join(tmpdir(), "pathmeter-reliability-"));
+  const output = path.join(dir, "report.json");
+  try {
+    // A failing suite still writes its results: the report shows the failure, it does not hide it.
+    spawnSync(
+      "npx",
+      ["vitest", "run", ...SUITES, "--reporter=default", "--reporter=json", `--outputFile.json=${output}`],
+      {
+        cwd: REPO_ROOT,
+        stdio: "inherit",
+        env: { ...process.env, VITE_CONFIG_NATIVE_IGNORE_WARNING: "true" },
+      },
+    );
+    return JSON.parse(readFileSync(output, "utf8")) as JsonReport;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const cell = (n: number) => (n === 0 ? "0" : `**${n}**`);
+
+function render(report: JsonReport, commit: string): string {
+  const tests = report.testResults.flatMap((file) =>
+    file.assertionResults.map((t) => ({ ...t, file: path.relative(REPO_ROOT, file.name) })),
+  );
+  const failed = tests.filter((t) => t.status !== "passed");
+  const rows = tests.flatMap((t) => {
+    const r = t.meta?.reliability;
+    if (!r) return [];
+    const verdict = t.status === "passed" ? "pass" : `**${t.status}**`;
+    return [
+      `| ${r.scenario} | ${r.events.toLocaleString("en-US")} | ${r.faults} | ${cell(r.lost)} | ${cell(r.doubleCounted)} | ${cell(r.fiveXx)} | ${verdict} (\`${t.file}\`) |`,
+    ];
+  });
+  const checks = tests.map(
+    (t) => `- ${t.status === "passed" ? "✓" : "✗ **FAILED**"} ${t.fullName} (\`${t.file}\`)`,
+  );
+  return [
+    "# Reliability: evidence",
+    "",
+    `Written by \`npm run reliability:report\` from the suites' own results (commit \`${commit}\`,`,
+    `${new Date().toISOString().slice(0, 10)}): ${tests.length} tests, ${failed.length} failed.`,
+    "Every figure below was measured by the test named in its row; re-run the command to reproduce.",
+    "Property-based suites (fast-check) run with a fixed seed; a failure prints its seed and path.",
+    "",
+    "## Scenarios",
+    "",
+    "Lost: valid events in neither D1, R2 nor the dead-letter table. Double-counted: aggregate",
+    "counts above the stored events. 5xx: answers of pathmeter's own with a 5xx status.",
+    "",
+    "| scenario | events / requests | faults injected | lost | double-counted | 5xx | result |",
+    "|---|---:|---|---:|---:|---:|---|",
+    ...rows,
+    "",
+    "## Every check",
+    "",
+    ...checks,
+    "",
+    "## Not done yet",
+    "",
+    "- The seeded fault-injection runner (`npm run test:faults`: tests/worker/faults-*.ts) covers",
+    "  the events consumer (D1 refusing a transaction, a statement failing half-way, a crash after",
+    "  the commit, redelivery, overlapping concurrent batches, duplicates, the retry budget, dead",
+    "  letters and their replay) and the lifecycle (ingest with failing queue sends and the direct D1",
+    "  fallback, rollup/archive/cleanup crashing half-way and re-run, late duplicates and late new",
+    "  events of archived days, duplicates after cleanup). NOT yet in it: KV and cache failures under the query API, concurrent job",
+    "  runs, and any run over the local stack (workerd + Miniflare queues) rather than in the test",
+    "  pool. It runs 9 seeds in `npm test`; more seeds are one edit of `SEEDS` away.",
+    "- Found by the lifecycle scenario before the write-path merge: a duplicate of an archived,",
+    "  cleaned event, arriving within MAX_EVENT_AGE_DAYS, was counted twice. Fixed on main by the",
+    "  write path (issue 8: rows are deleted only once their day has left the acceptance window);",
+    "  the scenario now passes and guards it.",
+    "- The load run (autocannon against the local gateway: requests/s, latency with and without",
+    "  recording, queue drain time, memory over the run) is not done yet.",
+    "",
+  ].join("\n");
+}
+
+const report = runSuites();
+const commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: REPO_ROOT }).toString().trim();
+writeFileSync(path.join(REPO_ROOT, "docs", "reliability.md"), render(report, commit));
+console.log("wrote docs/reliability.md");
