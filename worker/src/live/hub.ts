@@ -9,7 +9,6 @@
  * socket with 4401). A socket that has not signed in after SIGN_IN_TIMEOUT_MS is closed (4408).
  */
 import { DurableObject } from "cloudflare:workers";
-import { timingSafeEqual } from "hono/utils/buffer";
 import type { Env } from "../env";
 import {
   type BatchMessage,
@@ -21,6 +20,7 @@ import {
   PONG,
   type ReadyMessage,
 } from "../shared/live-protocol";
+import { tokensEqual } from "../shared/tokens";
 
 /** What the hub remembers of one socket, across hibernation. */
 export interface SocketAttachment {
@@ -70,7 +70,7 @@ export class LiveHub extends DurableObject<Env> implements LiveHubApi {
   /** Constant-time comparison with ADMIN_TOKEN; false when no token is configured. */
   private async isAdminToken(token: string): Promise<boolean> {
     const expected = this.env.ADMIN_TOKEN;
-    return Boolean(expected) && (await timingSafeEqual(token, expected));
+    return Boolean(expected) && (await tokensEqual(token, expected));
   }
 
   /** Accepts a WebSocket upgrade (the Worker's route forwards only upgrade requests). */
