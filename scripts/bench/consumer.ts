@@ -19,7 +19,7 @@ import { type BenchWorkerBundle, buildBenchWorker } from "./bench-worker";
 import { batches, syntheticEvents } from "./events";
 import type { DriveRequest, SideTiming } from "./queue-driver-protocol";
 import { RAW_TABLE } from "./raw-table";
-import type { Bench } from "./types";
+import type { Bench, BenchResult } from "./types";
 
 /** Events per delivery: ~13 packed messages of 120 KB, well inside the 100 messages a batch allows. */
 const BATCH_SIZE = 5_000;
@@ -95,6 +95,91 @@ function consumerNotes(consumerRate: number, rawRate: number): string[] {
   return [`Absolute rate below ${TARGET_EVENTS_PER_S.toLocaleString("en-US")} events/s. ${floor}`];
 }
 
+/** The synthetic events of every delivery, packed as the ingest API and the gateway send them. */
+function deliveries(): { events: number; request: DriveRequest } {
+  const events = syntheticEvents({
+    count: (WARMUP_BATCHES + MEASURED_BATCHES) * BATCH_SIZE,
+    seed: 1,
+    spanHours: 6,
+    clients: CLIENTS,
+  });
+  const request: DriveRequest = {
+    queue: manifest.queues.events.name,
+    batches: batches(events, BATCH_SIZE).map((batch) => ({
+      bodies: packEvents(batch).map((m) => m.body),
+      events: batch.length,
+    })),
+    warmup: WARMUP_BATCHES,
+  };
+  return { events: events.length, request };
+}
+
+/** Has the driver Worker alternate the deliveries between the real handler and the raw insert. */
+async function driveBothSides(mf: Miniflare, request: DriveRequest): Promise<[SideTiming, SideTiming]> {
+  const res = await mf.dispatchFetch("http://driver/", { method: "POST", body: JSON.stringify(request) });
+  if (!res.ok) throw new Error(`queue driver failed: ${res.status} ${await res.text()}`);
+  return (await res.json()) as [SideTiming, SideTiming];
+}
+
+/** Both sides must have stored every event, or their rates would compare different work. */
+async function assertAllStored(db: D1Database, events: number): Promise<void> {
+  const stored = await countRows(db, "traffic_events");
+  const rawStored = await countRows(db, RAW_TABLE);
+  if (stored !== events || rawStored !== events)
+    throw new Error(`expected ${events} rows on both sides, got ${stored} and ${rawStored}`);
+}
+
+function consumerResult(
+  consumer: SideTiming,
+  rawSide: SideTiming,
+  request: DriveRequest,
+): Omit<BenchResult, "bench" | "finishedAt"> {
+  const consumerRate = (consumer.events / consumer.ms) * 1000;
+  const rawRate = (rawSide.events / rawSide.ms) * 1000;
+  return {
+    title:
+      "Consumer throughput (deliveries of 5,000 events in packed messages through the real queue handler)",
+    method:
+      'A bench-only driver Worker calls `queue("events", messages)` on a service binding to the ' +
+      "production bundle, as Miniflare's queue broker does, with packed messages of ≤ 120 KB " +
+      "(unpacking, validation, dedupe insert in ≤ 90 KB statements, path cap, hourly counters, latency " +
+      "buckets, pipeline counters: one D1 transaction per delivery), and on a bench-only Worker that " +
+      "only runs multi-row INSERTs (≤ 100 bound parameters each) of the same rows, the same delivery " +
+      "in one transaction, into a copy of traffic_events in the same persisted local D1. Deliveries " +
+      "alternate between the two sides; each side's time is the sum of its handler calls.",
+    metrics: [
+      {
+        name: "consumer events/s",
+        value: Math.round(consumerRate),
+        unit: "events/s",
+        target: { op: ">=", value: TARGET_EVENTS_PER_S },
+      },
+      { name: "raw multi-row INSERT events/s", value: Math.round(rawRate), unit: "events/s" },
+      {
+        name: "consumer / raw insert",
+        value: Math.round((consumerRate / rawRate) * 1000) / 1000,
+        unit: "ratio",
+        target: { op: ">=", value: 0.5 },
+      },
+      {
+        name: `consumer ms per delivery of ${BATCH_SIZE.toLocaleString("en-US")} events`,
+        value: Math.round((consumer.ms / (consumer.events / BATCH_SIZE)) * 100) / 100,
+        unit: "ms",
+      },
+    ],
+    notes: consumerNotes(consumerRate, rawRate),
+    params: {
+      eventsPerDelivery: BATCH_SIZE,
+      loadAverage1m: Math.round((loadavg()[0] ?? 0) * 10) / 10,
+      messagesPerDelivery: request.batches[0]?.bodies.length ?? 0,
+      measuredBatches: MEASURED_BATCHES,
+      warmupBatches: WARMUP_BATCHES,
+      eventsPerSide: consumer.events,
+      clients: CLIENTS,
+    },
+  };
+}
+
 export const consumerBench: Bench = {
   name: "consumer",
   async run(log) {
@@ -107,74 +192,13 @@ export const consumerBench: Bench = {
       const db = await mf.getD1Database(manifest.d1.binding, "pathmeter");
       await migrate(d1Executor(db), await readMigrationFiles(path.join(REPO_ROOT, "migrations")));
       await createRawTable(db);
-      const events = syntheticEvents({
-        count: (WARMUP_BATCHES + MEASURED_BATCHES) * BATCH_SIZE,
-        seed: 1,
-        spanHours: 6,
-        clients: CLIENTS,
-      });
-      const request: DriveRequest = {
-        queue: manifest.queues.events.name,
-        batches: batches(events, BATCH_SIZE).map((batch) => ({
-          bodies: packEvents(batch).map((m) => m.body),
-          events: batch.length,
-        })),
-        warmup: WARMUP_BATCHES,
-      };
+      const { events, request } = deliveries();
       log(
         `consumer: ${request.batches.length} batches of ${BATCH_SIZE}, alternating real handler and raw insert`,
       );
-      const res = await mf.dispatchFetch("http://driver/", { method: "POST", body: JSON.stringify(request) });
-      if (!res.ok) throw new Error(`queue driver failed: ${res.status} ${await res.text()}`);
-      const [consumer, rawSide] = (await res.json()) as [SideTiming, SideTiming];
-      const stored = await countRows(db, "traffic_events");
-      const rawStored = await countRows(db, RAW_TABLE);
-      if (stored !== events.length || rawStored !== events.length)
-        throw new Error(`expected ${events.length} rows on both sides, got ${stored} and ${rawStored}`);
-      const consumerRate = (consumer.events / consumer.ms) * 1000;
-      const rawRate = (rawSide.events / rawSide.ms) * 1000;
-      return {
-        title:
-          "Consumer throughput (deliveries of 5,000 events in packed messages through the real queue handler)",
-        method:
-          'A bench-only driver Worker calls `queue("events", messages)` on a service binding to the ' +
-          "production bundle, as Miniflare's queue broker does, with packed messages of ≤ 120 KB " +
-          "(unpacking, validation, dedupe insert in ≤ 90 KB statements, path cap, hourly counters, latency " +
-          "buckets, pipeline counters: one D1 transaction per delivery), and on a bench-only Worker that " +
-          "only runs multi-row INSERTs (≤ 100 bound parameters each) of the same rows, the same delivery " +
-          "in one transaction, into a copy of traffic_events in the same persisted local D1. Deliveries " +
-          "alternate between the two sides; each side's time is the sum of its handler calls.",
-        metrics: [
-          {
-            name: "consumer events/s",
-            value: Math.round(consumerRate),
-            unit: "events/s",
-            target: { op: ">=", value: TARGET_EVENTS_PER_S },
-          },
-          { name: "raw multi-row INSERT events/s", value: Math.round(rawRate), unit: "events/s" },
-          {
-            name: "consumer / raw insert",
-            value: Math.round((consumerRate / rawRate) * 1000) / 1000,
-            unit: "ratio",
-            target: { op: ">=", value: 0.5 },
-          },
-          {
-            name: `consumer ms per delivery of ${BATCH_SIZE.toLocaleString("en-US")} events`,
-            value: Math.round((consumer.ms / (consumer.events / BATCH_SIZE)) * 100) / 100,
-            unit: "ms",
-          },
-        ],
-        notes: consumerNotes(consumerRate, rawRate),
-        params: {
-          eventsPerDelivery: BATCH_SIZE,
-          loadAverage1m: Math.round((loadavg()[0] ?? 0) * 10) / 10,
-          messagesPerDelivery: request.batches[0]?.bodies.length ?? 0,
-          measuredBatches: MEASURED_BATCHES,
-          warmupBatches: WARMUP_BATCHES,
-          eventsPerSide: consumer.events,
-          clients: CLIENTS,
-        },
-      };
+      const [consumer, rawSide] = await driveBothSides(mf, request);
+      await assertAllStored(db, events);
+      return consumerResult(consumer, rawSide, request);
     } finally {
       await mf.dispose();
       await raw.remove();

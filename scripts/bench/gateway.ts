@@ -17,7 +17,7 @@ import { startLocalStack } from "../local-stack";
 import { type BenchWorkerBundle, buildBenchWorker } from "./bench-worker";
 import { type LoadRequest, runLoad } from "./load";
 import { waitForStoredEvents } from "./stored-events";
-import type { Bench, BenchMetric } from "./types";
+import type { Bench, BenchMetric, BenchResult } from "./types";
 
 const CONCURRENCY = 16;
 const WARMUP_REQUESTS = 500;
@@ -103,6 +103,65 @@ function gatewayNotes(on: Side, off: Side, stubbed: Side): string[] {
   ];
 }
 
+/** A warm-up per side, then measured rounds that rotate which side goes first. */
+async function measureSides(sides: Side[]): Promise<void> {
+  for (const side of sides) await round(side, 0, WARMUP_REQUESTS, false);
+  for (let r = 0; r < ROUNDS; r++) {
+    const offset = WARMUP_REQUESTS + r * REQUESTS_PER_ROUND;
+    const order = [...sides.slice(r % sides.length), ...sides.slice(0, r % sides.length)];
+    for (const side of order) await round(side, offset, REQUESTS_PER_ROUND, true);
+  }
+}
+
+function gatewayMetrics(on: Side, off: Side, stubbed: Side, recorded: number): BenchMetric[] {
+  return [
+    { name: "requests/s, recording on (local stack)", value: Math.round(rate(on)), unit: "req/s" },
+    { name: "requests/s, recording off", value: Math.round(rate(off)), unit: "req/s" },
+    { name: "on / off", value: ratio(on, off), unit: "ratio", target: { op: ">=", value: 0.9 } },
+    {
+      name: "requests/s, recording on, queue send stubbed",
+      value: Math.round(rate(stubbed)),
+      unit: "req/s",
+    },
+    {
+      name: "queue stubbed / off (the Worker's own recording cost)",
+      value: ratio(stubbed, off),
+      unit: "ratio",
+    },
+    { name: "events stored for the recorded requests", value: recorded, unit: "events" },
+  ];
+}
+
+function gatewayResult(
+  on: Side,
+  off: Side,
+  stubbed: Side,
+  recorded: number,
+): Omit<BenchResult, "bench" | "finishedAt"> {
+  return {
+    title: "Gateway requests/s, recording on vs off",
+    method:
+      "Closed-loop GETs over keep-alive connections on loopback to the same upstream (demo API, no " +
+      "simulated delay; load generator and upstream share one node process). On: the local stack as " +
+      "`npm start` runs it: each request is proxied, then hashed and normalised in `waitUntil`, and the " +
+      "events of concurrent requests go to Miniflare's queue broker in one packed send; the consumer " +
+      "stores the batches, all in the same workerd while " +
+      "the load runs. Off: a bench-only Worker with the same hono proxy and no pathStats. Queue " +
+      "stubbed: recording on with a no-op queue send, to separate the Worker's own recording work " +
+      "from the local broker (in production the queue is a remote service). Rounds rotate the order; " +
+      "rates are over all rounds, ratios are the median of the per-round ratios.",
+    metrics: gatewayMetrics(on, off, stubbed, recorded),
+    notes: gatewayNotes(on, off, stubbed),
+    params: {
+      concurrency: CONCURRENCY,
+      loadAverage1m: Math.round((loadavg()[0] ?? 0) * 10) / 10,
+      rounds: ROUNDS,
+      requestsPerRoundPerSide: REQUESTS_PER_ROUND,
+      warmupRequestsPerSide: WARMUP_REQUESTS,
+    },
+  };
+}
+
 export const gatewayBench: Bench = {
   name: "gateway",
   async run(log) {
@@ -117,53 +176,10 @@ export const gatewayBench: Bench = {
       const on = newSide("on", stack.url);
       const off = newSide("off", (await offMf.ready).origin);
       const stubbed = newSide("queue stubbed", (await stubbedMf.ready).origin);
-      const sides = [on, off, stubbed];
       log(`gateway: ${ROUNDS} rounds × ${REQUESTS_PER_ROUND} requests per side, concurrency ${CONCURRENCY}`);
-      for (const side of sides) await round(side, 0, WARMUP_REQUESTS, false);
-      for (let r = 0; r < ROUNDS; r++) {
-        const offset = WARMUP_REQUESTS + r * REQUESTS_PER_ROUND;
-        const order = [...sides.slice(r % sides.length), ...sides.slice(0, r % sides.length)];
-        for (const side of order) await round(side, offset, REQUESTS_PER_ROUND, true);
-      }
+      await measureSides([on, off, stubbed]);
       const recorded = await waitForStoredEvents(stack.mf, WARMUP_REQUESTS + on.requests);
-      const metrics: BenchMetric[] = [
-        { name: "requests/s, recording on (local stack)", value: Math.round(rate(on)), unit: "req/s" },
-        { name: "requests/s, recording off", value: Math.round(rate(off)), unit: "req/s" },
-        { name: "on / off", value: ratio(on, off), unit: "ratio", target: { op: ">=", value: 0.9 } },
-        {
-          name: "requests/s, recording on, queue send stubbed",
-          value: Math.round(rate(stubbed)),
-          unit: "req/s",
-        },
-        {
-          name: "queue stubbed / off (the Worker's own recording cost)",
-          value: ratio(stubbed, off),
-          unit: "ratio",
-        },
-        { name: "events stored for the recorded requests", value: recorded, unit: "events" },
-      ];
-      return {
-        title: "Gateway requests/s, recording on vs off",
-        method:
-          "Closed-loop GETs over keep-alive connections on loopback to the same upstream (demo API, no " +
-          "simulated delay; load generator and upstream share one node process). On: the local stack as " +
-          "`npm start` runs it: each request is proxied, then hashed and normalised in `waitUntil`, and the " +
-          "events of concurrent requests go to Miniflare's queue broker in one packed send; the consumer " +
-          "stores the batches, all in the same workerd while " +
-          "the load runs. Off: a bench-only Worker with the same hono proxy and no pathStats. Queue " +
-          "stubbed: recording on with a no-op queue send, to separate the Worker's own recording work " +
-          "from the local broker (in production the queue is a remote service). Rounds rotate the order; " +
-          "rates are over all rounds, ratios are the median of the per-round ratios.",
-        metrics,
-        notes: gatewayNotes(on, off, stubbed),
-        params: {
-          concurrency: CONCURRENCY,
-          loadAverage1m: Math.round((loadavg()[0] ?? 0) * 10) / 10,
-          rounds: ROUNDS,
-          requestsPerRoundPerSide: REQUESTS_PER_ROUND,
-          warmupRequestsPerSide: WARMUP_REQUESTS,
-        },
-      };
+      return gatewayResult(on, off, stubbed, recorded);
     } finally {
       await offMf.dispose();
       await stubbedMf.dispose();

@@ -13,9 +13,9 @@ import { manifest } from "../../worker/src/manifest";
 import { REPO_ROOT } from "../lib/build";
 import { d1Executor, migrate, readMigrationFiles } from "../lib/migrations";
 import { miniflareBindings } from "../lib/miniflare-options";
-import { buildBenchWorker } from "./bench-worker";
+import { type BenchWorkerBundle, buildBenchWorker } from "./bench-worker";
 import { DAY_MS, DAYS, loadAggregates, PATH_COUNT } from "./query-data";
-import type { Bench, BenchMetric } from "./types";
+import type { Bench, BenchMetric, BenchResult } from "./types";
 
 const TOKEN = "bench-token";
 const COLD_RUNS = 15;
@@ -68,97 +68,120 @@ async function measure(mf: Miniflare, query: string) {
   };
 }
 
+/** The production app wrapped by the rows-read counter, with persisted D1 and cache. */
+function queryMiniflare(stateDir: string, bundle: BenchWorkerBundle): Miniflare {
+  const { queueConsumers: _none, ...bindings } = miniflareBindings({
+    secrets: { ADMIN_TOKEN: TOKEN, CLIENT_IP_SALT: "bench-salt" },
+  });
+  return new Miniflare({
+    ...bindings,
+    modules: true,
+    scriptPath: bundle.file,
+    modulesRoot: bundle.dir,
+    d1Persist: path.join(stateDir, "d1"),
+    cachePersist: path.join(stateDir, "cache"),
+    log: new Log(LogLevel.WARN),
+    cf: false,
+  });
+}
+
+/** Migrates the database and loads the aggregates; returns where the data ends. */
+async function loadData(mf: Miniflare, log: (line: string) => void): Promise<number> {
+  await mf.ready;
+  const db = await mf.getD1Database(manifest.d1.binding);
+  await migrate(d1Executor(db), await readMigrationFiles(path.join(REPO_ROOT, "migrations")));
+  // The data ends at the next UTC midnight, so "now" lies in its last (hot) day.
+  const end = Math.floor(Date.now() / DAY_MS) * DAY_MS + DAY_MS;
+  const loading = performance.now();
+  await loadAggregates(db, end, log);
+  log(`loaded in ${round((performance.now() - loading) / 1000)} s`);
+  return end;
+}
+
+/** The metrics of one query: cold and warm percentiles and the rows a cold call reads. */
+function queryMetrics(name: string, m: Awaited<ReturnType<typeof measure>>): BenchMetric[] {
+  return [
+    {
+      name: `${name}, cold p50`,
+      value: round(percentile(m.cold, 50)),
+      unit: "ms",
+      target: { op: "<=", value: 100 },
+    },
+    { name: `${name}, cold p95`, value: round(percentile(m.cold, 95)), unit: "ms" },
+    {
+      name: `${name}, warm p50`,
+      value: round(percentile(m.warm, 50)),
+      unit: "ms",
+      target: { op: "<=", value: 10 },
+    },
+    { name: `${name}, warm p95`, value: round(percentile(m.warm, 95)), unit: "ms" },
+    {
+      name: `${name}, D1 rows read (cold)`,
+      value: m.rowsRead,
+      unit: "rows",
+      ...(name.startsWith("leaderboard") ? { target: { op: "<=" as const, value: 200_000 } } : {}),
+    },
+  ];
+}
+
+/** Measures each query in turn over the data that ends at `to`. */
+async function measureQueries(
+  mf: Miniflare,
+  to: number,
+  log: (line: string) => void,
+): Promise<BenchMetric[]> {
+  const queries = {
+    "summary over 30 days": `summary?from=${to - 30 * DAY_MS}&to=${to}`,
+    "leaderboard over 7 days": `paths?from=${to - 7 * DAY_MS}&to=${to}&sort=requests&limit=50`,
+    "hourly time series over 30 days": `timeseries?from=${to - 30 * DAY_MS}&to=${to}&granularity=hour`,
+  };
+  const metrics: BenchMetric[] = [];
+  for (const [name, query] of Object.entries(queries)) {
+    const m = await measure(mf, query);
+    log(
+      `${name}: cold p50 ${round(percentile(m.cold, 50))} ms, warm p50 ${round(percentile(m.warm, 50))} ms, ${m.rowsRead} rows read`,
+    );
+    metrics.push(...queryMetrics(name, m));
+  }
+  return metrics;
+}
+
+function queryResult(metrics: BenchMetric[], loadBefore: string): Omit<BenchResult, "bench" | "finishedAt"> {
+  return {
+    title: "Query API: summary, leaderboard and time series over 90 days × 1,000 paths",
+    method:
+      "Aggregates of 90 days × 1,000 paths written into a fresh local D1 (hourly counters for every day, hourly " +
+      "sketches for the last 30 days and daily ones before, days older than 3 marked cleaned), then each query " +
+      "through the production app in workerd over HTTP (Miniflare dispatchFetch, so timings include that hop). " +
+      "Cold: a cache miss (an ignored parameter makes each call a new key); warm: the same key again (Cache API " +
+      "hit, one tiny D1 read of the data version). Rows read: `meta.rows_read` of every statement of a cold call.",
+    metrics,
+    params: { days: DAYS, paths: PATH_COUNT, coldRuns: COLD_RUNS, warmRuns: WARM_RUNS },
+    notes: [
+      "Counters are read from the roll-ups the rollup job writes (migrations/0004: per-path rows per closed " +
+        "day, all-path totals per closed hour) and from the hourly counters only where those are missing or " +
+        "stale (the current day or hour, hours with late events pending rollup): 30 days × 1,000 paths read " +
+        "~54,000 counter rows instead of 720,000. The leaderboard reads sketches only for the 50 rows it answers " +
+        "(7 days × 24 hourly sketches × 2 kinds × 50); its cold time is mostly decoding and merging those " +
+        "~8,400 latency and ~8,400 HyperLogLog sketches in the Worker.",
+      `Load average of the shared 2-core machine (1 min) at start and end: ${loadBefore} / ${loadAverage()}; ` +
+        "other jobs ran meanwhile, so absolute times are inflated (an unloaded single run measured about 55 ms " +
+        "summary, 50 ms time series, 300 ms leaderboard cold).",
+    ],
+  };
+}
+
 export const queryBench: Bench = {
   name: "query",
   async run(log) {
     const loadBefore = loadAverage();
     const stateDir = await mkdtemp(path.join(tmpdir(), "pathmeter-bench-query-"));
     const bundle = await buildBenchWorker("query-rows");
-    const { queueConsumers: _none, ...bindings } = miniflareBindings({
-      secrets: { ADMIN_TOKEN: TOKEN, CLIENT_IP_SALT: "bench-salt" },
-    });
-    const mf = new Miniflare({
-      ...bindings,
-      modules: true,
-      scriptPath: bundle.file,
-      modulesRoot: bundle.dir,
-      d1Persist: path.join(stateDir, "d1"),
-      cachePersist: path.join(stateDir, "cache"),
-      log: new Log(LogLevel.WARN),
-      cf: false,
-    });
+    const mf = queryMiniflare(stateDir, bundle);
     try {
-      await mf.ready;
-      const db = await mf.getD1Database(manifest.d1.binding);
-      await migrate(d1Executor(db), await readMigrationFiles(path.join(REPO_ROOT, "migrations")));
-      // The data ends at the next UTC midnight, so "now" lies in its last (hot) day.
-      const end = Math.floor(Date.now() / DAY_MS) * DAY_MS + DAY_MS;
-      const loading = performance.now();
-      await loadAggregates(db, end, log);
-      log(`loaded in ${round((performance.now() - loading) / 1000)} s`);
-      const to = end;
-      const queries = {
-        "summary over 30 days": `summary?from=${to - 30 * DAY_MS}&to=${to}`,
-        "leaderboard over 7 days": `paths?from=${to - 7 * DAY_MS}&to=${to}&sort=requests&limit=50`,
-        "hourly time series over 30 days": `timeseries?from=${to - 30 * DAY_MS}&to=${to}&granularity=hour`,
-      };
-      const metrics: BenchMetric[] = [];
-      const params: Record<string, string | number> = {
-        days: DAYS,
-        paths: PATH_COUNT,
-        coldRuns: COLD_RUNS,
-        warmRuns: WARM_RUNS,
-      };
-      for (const [name, query] of Object.entries(queries)) {
-        const m = await measure(mf, query);
-        log(
-          `${name}: cold p50 ${round(percentile(m.cold, 50))} ms, warm p50 ${round(percentile(m.warm, 50))} ms, ${m.rowsRead} rows read`,
-        );
-        metrics.push(
-          {
-            name: `${name}, cold p50`,
-            value: round(percentile(m.cold, 50)),
-            unit: "ms",
-            target: { op: "<=", value: 100 },
-          },
-          { name: `${name}, cold p95`, value: round(percentile(m.cold, 95)), unit: "ms" },
-          {
-            name: `${name}, warm p50`,
-            value: round(percentile(m.warm, 50)),
-            unit: "ms",
-            target: { op: "<=", value: 10 },
-          },
-          { name: `${name}, warm p95`, value: round(percentile(m.warm, 95)), unit: "ms" },
-          {
-            name: `${name}, D1 rows read (cold)`,
-            value: m.rowsRead,
-            unit: "rows",
-            ...(name.startsWith("leaderboard") ? { target: { op: "<=" as const, value: 200_000 } } : {}),
-          },
-        );
-      }
-      return {
-        title: "Query API: summary, leaderboard and time series over 90 days × 1,000 paths",
-        method:
-          "Aggregates of 90 days × 1,000 paths written into a fresh local D1 (hourly counters for every day, hourly " +
-          "sketches for the last 30 days and daily ones before, days older than 3 marked cleaned), then each query " +
-          "through the production app in workerd over HTTP (Miniflare dispatchFetch, so timings include that hop). " +
-          "Cold: a cache miss (an ignored parameter makes each call a new key); warm: the same key again (Cache API " +
-          "hit, one tiny D1 read of the data version). Rows read: `meta.rows_read` of every statement of a cold call.",
-        metrics,
-        params,
-        notes: [
-          "Counters are read from the roll-ups the rollup job writes (migrations/0004: per-path rows per closed " +
-            "day, all-path totals per closed hour) and from the hourly counters only where those are missing or " +
-            "stale (the current day or hour, hours with late events pending rollup): 30 days × 1,000 paths read " +
-            "~54,000 counter rows instead of 720,000. The leaderboard reads sketches only for the 50 rows it answers " +
-            "(7 days × 24 hourly sketches × 2 kinds × 50); its cold time is mostly decoding and merging those " +
-            "~8,400 latency and ~8,400 HyperLogLog sketches in the Worker.",
-          `Load average of the shared 2-core machine (1 min) at start and end: ${loadBefore} / ${loadAverage()}; ` +
-            "other jobs ran meanwhile, so absolute times are inflated (an unloaded single run measured about 55 ms " +
-            "summary, 50 ms time series, 300 ms leaderboard cold).",
-        ],
-      };
+      const end = await loadData(mf, log);
+      const metrics = await measureQueries(mf, end, log);
+      return queryResult(metrics, loadBefore);
     } finally {
       await mf.dispose();
       await bundle.remove();

@@ -32,20 +32,23 @@ const round = (x: number, digits = 3) => Math.round(x * 10 ** digits) / 10 ** di
 const rowsPerEvent = (phase: PhaseRow, events: number) =>
   ((phase.meter?.rowsWritten ?? 0) * (phase.name === "snapshot" ? SNAPSHOT_RUNS_PER_DAY : 1)) / events;
 
-export function priceRows(input: {
+/** What the rows bench measured, as it goes into {@link priceRows}. */
+export interface RowsInput {
   phases: PhaseRow[];
   gateway: Meter | undefined;
   events: number;
   requests: number;
   gatewayRequests: number;
-}): Omit<BenchResult, "bench" | "finishedAt"> {
-  const { phases, events } = input;
+}
+
+/** Per-event figures derived from the meters, and their price per million events. */
+function perEventFigures({ phases, events, gateway, gatewayRequests }: RowsInput) {
   const perPhase = phases.map((p) => ({ name: p.name, rows: rowsPerEvent(p, events) }));
   const rowsTotal = perPhase.reduce((n, p) => n + p.rows, 0);
   const ingest = phases.find((p) => p.name === "ingest")?.meter;
   const queueOpsPerEvent = (ingest?.queueOps ?? 0) / events;
   const eventsPerMessage = events / Math.max(1, ingest?.queueMessages ?? 0);
-  const gatewayOps = (input.gateway?.queueOps ?? 0) / input.gatewayRequests;
+  const gatewayOps = (gateway?.queueOps ?? 0) / gatewayRequests;
   const invocationsPerEvent = (ingest?.invocations ?? 0) / events;
   const kvPerEvent = (SNAPSHOT_RUNS_PER_DAY * KV_WRITES_PER_SNAPSHOT) / events;
   const price = {
@@ -55,36 +58,49 @@ export function priceRows(input: {
     kv: kvPerEvent * PRICES.kvWrites,
   };
   const total = price.d1 + price.queues + price.workers + price.kv;
-  const metrics: BenchMetric[] = [
-    ...perPhase.map((p) => ({
+  return { perPhase, rowsTotal, ingest, queueOpsPerEvent, eventsPerMessage, gatewayOps, price, total };
+}
+
+type Figures = ReturnType<typeof perEventFigures>;
+
+/** Rows written per event (by phase and in total) and queue operations, with their targets. */
+function volumeMetrics(f: Figures): BenchMetric[] {
+  return [
+    ...f.perPhase.map((p) => ({
       name: `D1 rows written per event: ${p.name}`,
       value: round(p.rows),
       unit: "rows",
     })),
     {
       name: "D1 rows written per event, whole life",
-      value: round(rowsTotal),
+      value: round(f.rowsTotal),
       unit: "rows",
       target: { op: "<=", value: 3 },
     },
     {
       name: "queue operations per ingest-API event",
-      value: round(queueOpsPerEvent, 4),
+      value: round(f.queueOpsPerEvent, 4),
       unit: "ops",
       target: { op: "<=", value: 0.05 },
     },
     {
       name: "events per queue message (ingest)",
-      value: round(eventsPerMessage, 1),
+      value: round(f.eventsPerMessage, 1),
       unit: "events",
       target: { op: ">=", value: 60 },
     },
     {
       name: "queue operations per gateway request (16 concurrent clients)",
-      value: round(gatewayOps, 3),
+      value: round(f.gatewayOps, 3),
       unit: "ops",
       target: { op: "<=", value: 0.3 },
     },
+  ];
+}
+
+/** The price per million ingest-API events, line by line. */
+function priceMetrics({ price, total }: Figures): BenchMetric[] {
+  return [
     { name: "price per million ingest-API events: D1", value: round(price.d1, 2), unit: "USD" },
     { name: "price per million ingest-API events: Queues", value: round(price.queues, 3), unit: "USD" },
     {
@@ -104,6 +120,13 @@ export function priceRows(input: {
       unit: "USD",
     },
   ];
+}
+
+/** The rows bench's result: rows and queue operations per event, and what they cost. */
+export function priceRows(input: RowsInput): Omit<BenchResult, "bench" | "finishedAt"> {
+  const { events } = input;
+  const figures = perEventFigures(input);
+  const { ingest } = figures;
   return {
     title: "Rows written and queue operations per event, whole life",
     method:
@@ -113,8 +136,8 @@ export function priceRows(input: {
       "The Worker is the production code with metered bindings (scripts/bench/workers/metered.ts): every D1 result's " +
       "meta.rows_written is summed per phase, every message sent is counted as 3 queue operations per 64 KB. " +
       `Snapshot rows are per run × ${SNAPSHOT_RUNS_PER_DAY} runs a day. Prices: ${PRICE_SHEET_DATE}.`,
-    metrics,
-    notes: rowsNotes(rowsTotal, perPhase),
+    metrics: [...volumeMetrics(figures), ...priceMetrics(figures)],
+    notes: rowsNotes(figures.rowsTotal, figures.perPhase),
     params: {
       events: formatCount(events),
       requests: input.requests,
