@@ -1,10 +1,12 @@
 /**
  * Test projects: unit (node, pure functions), worker (inside workerd with real D1/KV/R2/Queues,
- * bindings generated from the manifest), infra (Pulumi mocks), e2e (the local stack over HTTP).
+ * bindings generated from the manifest), infra (Pulumi mocks), e2e (the local stack over HTTP),
+ * browser (the dashboard in Chromium against the local stack).
  */
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+import { dashboardAssetsVitePlugin } from "./scripts/lib/dashboard-assets";
 import { miniflareBindings } from "./scripts/lib/miniflare-options";
 import { TEST_SECRETS } from "./tests/secrets";
 
@@ -22,6 +24,8 @@ export default defineConfig(async () => {
         { test: { name: "unit", include: ["tests/unit/**/*.test.ts"], environment: "node" } },
         {
           plugins: [
+            // The dashboard's assets, built as the production bundle builds them.
+            dashboardAssetsVitePlugin(),
             cloudflareTest({
               main: "./worker/src/index.ts",
               miniflare: {
@@ -54,6 +58,17 @@ export default defineConfig(async () => {
             environment: "node",
             testTimeout: 120_000,
             hookTimeout: 120_000,
+            fileParallelism: false,
+          },
+        },
+        {
+          test: {
+            // Debian's Chromium (apt `chromium`) driven by playwright-core against the local stack.
+            name: "browser",
+            include: ["tests/browser/**/*.test.ts"],
+            environment: "node",
+            testTimeout: 120_000,
+            hookTimeout: 180_000,
             fileParallelism: false,
           },
         },

@@ -95,6 +95,18 @@ export function consumerSettings(settings: ConsumerSettings): cloudflare.types.i
   };
 }
 
+/**
+ * The script's Durable Object migrations from the manifest. `newTag` is the newest tag; Cloudflare
+ * applies only the steps after the tag the script already has, so re-deploying is a no-op.
+ */
+export function durableObjectMigrations(): cloudflare.types.input.WorkersScriptMigrations {
+  const steps = manifest.durableObjectMigrations;
+  return {
+    newTag: steps[steps.length - 1]?.tag,
+    steps: steps.map((step) => ({ newSqliteClasses: [...step.newSqliteClasses] })),
+  };
+}
+
 /** The cron triggers of the manifest: each invocation runs the jobs due at its time (jobs/dispatch.ts). */
 export function cronSchedules(): string[] {
   return [...manifest.cronTriggers];

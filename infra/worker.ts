@@ -9,7 +9,7 @@ import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
 import type { WorkerBundle } from "../scripts/lib/build";
 import { manifest } from "../worker/src/manifest";
-import { cronSchedules } from "./bindings";
+import { cronSchedules, durableObjectMigrations } from "./bindings";
 import { resourceName, scriptName } from "./names";
 import type { DomainSettings } from "./settings";
 
@@ -74,6 +74,8 @@ export class GatewayWorker extends pulumi.ComponentResource {
         compatibilityDate: manifest.compatibilityDate,
         compatibilityFlags: [...manifest.compatibilityFlags],
         bindings: args.bindings,
+        // dashboard (issue 11): the live hub's Durable Object class, from the manifest.
+        migrations: durableObjectMigrations(),
         observability: OBSERVABILITY,
       },
       { parent: this, dependsOn: args.runAfter ?? [] },

@@ -7,6 +7,8 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { type BuildOptions, build } from "esbuild";
 import { manifest } from "../../worker/src/manifest";
+import { dashboardAssetsPlugin } from "./dashboard-assets";
+import { englishOnlyZodLocales } from "./zod-locales";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 export const WORKER_ENTRY = path.join(REPO_ROOT, "worker", "src", "index.ts");
@@ -25,7 +27,8 @@ export interface WorkerBundle {
 
 /**
  * esbuild settings of every Worker bundle: ESM for workerd, resolved with the `workerd`/`worker`/
- * `browser` conditions, minified, no legal comments, so the same sources give the same bytes.
+ * `browser` conditions, minified, no legal comments, so the same sources give the same bytes;
+ * the dashboard's assets are built into it (scripts/lib/dashboard-assets.ts).
  */
 export const workerBuildOptions = (entryPoint: string): BuildOptions => ({
   entryPoints: [entryPoint],
@@ -44,6 +47,9 @@ export const workerBuildOptions = (entryPoint: string): BuildOptions => ({
   tsconfig: path.join(REPO_ROOT, "worker", "tsconfig.json"),
   absWorkingDir: REPO_ROOT,
   logLevel: "silent",
+  // The dashboard's script and styles, built into the bundle as strings (no CDN, works offline).
+  // zod's other languages' messages are left out (scripts/lib/zod-locales.ts says why).
+  plugins: [dashboardAssetsPlugin(), englishOnlyZodLocales()],
 });
 
 /** Bundles worker/src/index.ts; the same sources always give byte-identical output. */

@@ -41,10 +41,14 @@ interface MiniflareBindingOptions {
   kvNamespaces: Record<string, string>;
   r2Buckets: Record<string, string>;
   queueProducers: Record<string, { queueName: string }>;
-  durableObjects: Record<string, { className: string }>;
+  durableObjects: Record<string, { className: string; useSQLite: boolean }>;
   /** Plain-text bindings: vars and secrets alike. */
   bindings: Record<string, string>;
 }
+
+/** Classes the manifest's Durable Object migrations create SQLite-backed. */
+const sqliteClasses = () =>
+  new Set<string>(manifest.durableObjectMigrations.flatMap((m) => m.newSqliteClasses));
 
 /** Adds one binding of the table to the Miniflare option its kind belongs in. */
 function addBinding(
@@ -67,7 +71,11 @@ function addBinding(
       out.queueProducers[name] = { queueName: manifest.queues[spec.queue].name };
       return;
     case "durableObject":
-      out.durableObjects[name] = { className: spec.className };
+      // Miniflare has no migrations: `useSQLite` is what `new_sqlite_classes` gives a deployed class.
+      out.durableObjects[name] = {
+        className: spec.className,
+        useSQLite: sqliteClasses().has(spec.className),
+      };
       return;
     case "var":
       out.bindings[name] = text[name] ?? spec.value;

@@ -24,7 +24,13 @@ const T = {
   cron: "cloudflare:index/workersCronTrigger:WorkersCronTrigger",
 } as const;
 
-type MiniflareOption = "d1Databases" | "kvNamespaces" | "r2Buckets" | "queueProducers" | "bindings";
+type MiniflareOption =
+  | "d1Databases"
+  | "kvNamespaces"
+  | "r2Buckets"
+  | "queueProducers"
+  | "durableObjects"
+  | "bindings";
 
 /** Every binding the Worker has: name, Workers upload type, Miniflare option. Public names. */
 const EXPECTED_BINDINGS: readonly [string, string, MiniflareOption][] = [
@@ -32,6 +38,7 @@ const EXPECTED_BINDINGS: readonly [string, string, MiniflareOption][] = [
   ["SNAPSHOTS", "kv_namespace", "kvNamespaces"],
   ["ARCHIVE", "r2_bucket", "r2Buckets"],
   ["EVENTS_QUEUE", "queue", "queueProducers"],
+  ["LIVE_HUB", "durable_object_namespace", "durableObjects"],
   ["RESERVED_PREFIX", "plain_text", "bindings"],
   ["UPSTREAM_URL", "plain_text", "bindings"],
   ["ROUTES", "plain_text", "bindings"],
@@ -98,6 +105,7 @@ describe("bindings", () => {
       "kvNamespaces",
       "r2Buckets",
       "queueProducers",
+      "durableObjects",
       "bindings",
     ];
     for (const option of options)
@@ -106,7 +114,6 @@ describe("bindings", () => {
           .map(([name]) => name)
           .sort(),
       );
-    expect(local.durableObjects).toEqual({});
   });
 
   it("points each binding at the same logical resource locally as deployed (pathmeter-<stack>-<name>)", () => {
@@ -115,6 +122,14 @@ describe("bindings", () => {
     expect(local.kvNamespaces).toEqual({ SNAPSHOTS: "snapshots" });
     expect(local.r2Buckets).toEqual({ ARCHIVE: "archive" });
     expect(local.queueProducers).toEqual({ EVENTS_QUEUE: { queueName: "events" } });
+    // The live hub: the class this same script exports, SQLite-backed in both worlds.
+    expect(local.durableObjects).toEqual({ LIVE_HUB: { className: "LiveHub", useSQLite: true } });
+    expect(deployedBinding("LIVE_HUB").className).toBe("LiveHub");
+    expect(deployedBinding("LIVE_HUB").scriptName).toBeUndefined();
+    expect(plain(only(r, T.script).inputs.migrations)).toEqual({
+      newTag: "v1",
+      steps: [{ newSqliteClasses: ["LiveHub"] }],
+    });
     expect(only(r, T.d1).inputs.name).toBe(deployed("db"));
     expect(only(r, T.kv).inputs.title).toBe(deployed("snapshots"));
     expect(deployedBinding("ARCHIVE").bucketName).toBe(deployed("archive"));

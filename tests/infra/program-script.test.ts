@@ -38,6 +38,7 @@ describe.each(STACKS)("stack %s", (stack) => {
       { type: "kv_namespace", name: manifest.kv.binding, namespaceId: "kv00000000000000000000000000000001" },
       { type: "r2_bucket", name: manifest.r2.binding, bucketName: only(r, T.r2).inputs.name },
       { type: "queue", name: manifest.queues.events.binding, queueName: name("events") },
+      { type: "durable_object_namespace", name: "LIVE_HUB", className: "LiveHub" },
       { type: "plain_text", name: "RESERVED_PREFIX", text: await stackVar("reservedPrefix") },
       { type: "plain_text", name: "UPSTREAM_URL", text: await stackVar("upstreamUrl") },
       { type: "plain_text", name: "ROUTES", text: await stackVar("routes") },
@@ -60,10 +61,16 @@ describe.each(STACKS)("stack %s", (stack) => {
         manifest.kv.binding,
         manifest.r2.binding,
         manifest.queues.events.binding,
+        "LIVE_HUB",
         ...Object.keys(manifest.vars),
         ...manifest.secrets,
       ].sort(),
     );
+    // The live hub's class is created by the script's migrations (dashboard, issue 11).
+    expect(plain(script.inputs.migrations)).toEqual({
+      newTag: "v1",
+      steps: [{ newSqliteClasses: ["LiveHub"] }],
+    });
   });
 
   it("sends the secret bindings, and only those, as secrets", () => {

@@ -16,6 +16,7 @@ import {
   type Manifest,
   manifest,
 } from "../../worker/src/manifest";
+import type { LiveHubApi } from "../../worker/src/shared/live-protocol";
 import type { EventsQueueBody } from "../../worker/src/shared/pack";
 import { TEST_SECRETS } from "../secrets";
 
@@ -38,6 +39,9 @@ describe("manifest ⇄ Env type", () => {
     expectTypeOf<Env[NamesOf<"kv">]>().toEqualTypeOf<KVNamespace>();
     expectTypeOf<Env[NamesOf<"r2">]>().toEqualTypeOf<R2Bucket>();
     expectTypeOf<Env[NamesOf<"queue">]>().toEqualTypeOf<Queue<EventsQueueBody>>();
+    expectTypeOf<Env[NamesOf<"durableObject">]>().toEqualTypeOf<
+      DurableObjectNamespace<LiveHubApi & Rpc.DurableObjectBranded>
+    >();
     expectTypeOf<Pick<Env, NamesOf<"var" | "secret">>>().toEqualTypeOf<
       Readonly<Record<NamesOf<"var" | "secret">, string>>
     >();
@@ -135,6 +139,14 @@ describe("manifest ⇄ Miniflare options", () => {
 });
 
 describe("manifest, self-consistent", () => {
+  it("creates every Durable Object class in a migration, each tag once", () => {
+    const created = manifest.durableObjectMigrations.flatMap((m) => m.newSqliteClasses);
+    for (const [, spec] of bindingEntries())
+      if (spec.kind === "durableObject") expect(created).toContain(spec.className);
+    const tags = manifest.durableObjectMigrations.map((m) => m.tag);
+    expect(new Set(tags).size).toBe(tags.length);
+  });
+
   it("names the dead-letter queue the same way for routing (var) and delivery (queue)", () => {
     expect(manifest.vars.DEAD_LETTER_QUEUE).toBe(manifest.queues.deadLetters.name);
     expect(manifest.queues.deadLetters.name).not.toBe(manifest.queues.events.name);

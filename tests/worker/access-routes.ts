@@ -10,8 +10,16 @@ export interface ReservedRoute {
   path: string;
 }
 
-/** Served without a token by design (ARCHITECTURE.md: the dashboard page asks for it itself). */
-export const SERVED_WITHOUT_TOKEN = new Set(["GET /dashboard"]);
+/**
+ * Served without a bearer header by design (ARCHITECTURE.md): the dashboard page asks for the
+ * token itself and its hashed script and styles hold no data; the live WebSocket takes the token
+ * as a subprotocol or first message, which the hub checks (tests/worker/live-hub.test.ts).
+ */
+export const SERVED_WITHOUT_TOKEN = new Set([
+  "GET /dashboard",
+  "GET /dashboard/assets/sample",
+  "GET /api/live",
+]);
 
 const SAMPLE_PARAMS: Record<string, string> = { job: "rollup", day: "2026-11-20" };
 

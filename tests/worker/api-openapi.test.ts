@@ -13,7 +13,7 @@ interface Document {
   paths: Record<string, Record<string, { parameters?: { name: string; in: string }[] }>>;
 }
 
-/** Every endpoint of the Worker under the reserved prefix (the dashboard page aside). */
+/** Every endpoint of the Worker under the reserved prefix (the dashboard's asset files aside). */
 const ENDPOINTS = [
   "get /api/stats/summary",
   "get /api/stats/paths",
@@ -29,6 +29,8 @@ const ENDPOINTS = [
   "post /api/ops/dead-letters/replay",
   "post /api/ops/jobs",
   "post /api/ops/jobs/{job}",
+  "get /dashboard",
+  "get /api/live",
 ];
 
 async function served(): Promise<Document> {

@@ -13,6 +13,8 @@ import { opsRoutes } from "./api/ops";
 import { snapshotRoutes } from "./api/snapshot";
 import type { AppEnv } from "./app-env";
 import { configOf } from "./config";
+import { liveRoutes } from "./dashboard/live-route";
+import { dashboardRoutes } from "./dashboard/routes";
 import { pathStats } from "./gateway/path-stats";
 import { proxyToUpstream } from "./gateway/proxy";
 import { ingestRoutes } from "./ingest/route";
@@ -29,7 +31,12 @@ const withConfig: MiddlewareHandler<AppEnv> = async function withConfig(c, next)
  */
 export const reserved = new Hono<AppEnv>();
 reserved.onError(onError);
-reserved.use("*", withConfig, requireAdminToken());
+reserved.use("*", withConfig);
+// Before the bearer guard: the page asks for the token itself, and browsers cannot put one on a
+// WebSocket (the live hub checks it from the subprotocol or the first message).
+reserved.route("/dashboard", dashboardRoutes);
+reserved.route("/api/live", liveRoutes);
+reserved.use("*", requireAdminToken());
 reserved.route("/ingest", ingestRoutes);
 reserved.route("/", queryApi);
 reserved.route("/api/ops", opsRoutes);

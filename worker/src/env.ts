@@ -4,6 +4,7 @@
  */
 
 import type { BindingSpec, Manifest } from "./manifest";
+import type { LiveHubApi } from "./shared/live-protocol";
 import type { EventsQueueBody } from "./shared/pack";
 
 /**
@@ -16,10 +17,13 @@ interface QueueMessages {
 }
 
 /**
- * The class behind each Durable Object binding, by class name (for `DurableObjectNamespace<T>`).
- * A class left out binds as an untyped namespace.
+ * The RPC surface behind each Durable Object binding, by class name (for
+ * `DurableObjectNamespace<T>`); an interface from the pure layer, not the class, so env.ts
+ * imports nothing above it. A class left out binds as an untyped namespace.
  */
-type DurableObjectClasses = Record<never, never>;
+interface DurableObjectClasses {
+  LiveHub: LiveHubApi & Rpc.DurableObjectBranded;
+}
 
 /** The runtime type of a binding of the given spec. */
 type RuntimeType<S extends BindingSpec> = S extends { kind: "d1" }

@@ -70,6 +70,8 @@ const bindings = {
   SNAPSHOTS: { kind: "kv", namespace: "snapshots" },
   ARCHIVE: { kind: "r2", bucket: "archive" },
   EVENTS_QUEUE: { kind: "queue", queue: "events" },
+  /** The live hub: WebSocket fan-out of per-path deltas after each stored batch (dashboard). */
+  LIVE_HUB: { kind: "durableObject", className: "LiveHub" },
 
   /** Prefix under which pathmeter's own endpoints live; every other path is proxied. */
   RESERVED_PREFIX: { kind: "var", value: "/_pathmeter" },
@@ -143,6 +145,12 @@ export const manifest = {
   },
   kv: { binding: "SNAPSHOTS" satisfies BindingNameOf<"kv">, name: bindings.SNAPSHOTS.namespace },
   r2: { binding: "ARCHIVE" satisfies BindingNameOf<"r2">, name: bindings.ARCHIVE.bucket },
+  /**
+   * Durable Object migrations, oldest first and append-only: Cloudflare records the last applied
+   * tag per script and skips tags it has seen, so an edited entry would never run. SQLite-backed
+   * classes (the only kind the free plan offers).
+   */
+  durableObjectMigrations: [{ tag: "v1", newSqliteClasses: ["LiveHub"] }],
   /** Plain-text vars with their defaults; a deployment may override the values, never the names. */
   vars: varDefaults(),
   /** Secret text bindings, set with `pulumi config set --secret` (never in the repo). */

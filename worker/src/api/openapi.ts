@@ -184,6 +184,31 @@ registry.registerPath({
   },
 });
 
+// The dashboard's two endpoints (worker/src/dashboard/): served without the bearer header.
+registry.registerPath({
+  method: "get",
+  path: "/dashboard",
+  summary: "The dashboard page (HTML); served without a token, it asks for one",
+  tags: ["dashboard"],
+  security: [],
+  responses: { 200: { description: "the page", content: { "text/html": { schema: z.string() } } } },
+});
+
+registry.registerPath({
+  method: "get",
+  path: "/api/live",
+  summary:
+    'Per-path deltas after each stored batch (WebSocket); the token as the subprotocol `bearer.<token>` or a first message `{"token":"..."}`',
+  tags: ["dashboard"],
+  security: [],
+  responses: {
+    101: { description: "switched to the WebSocket" },
+    401: failure("a wrong token offered as the `bearer.<token>` subprotocol"),
+    426: failure("not a WebSocket upgrade"),
+    503: failure("the live hub is unreachable (poll the stats API)"),
+  },
+});
+
 const documentRoute = createRoute({
   method: "get",
   path: "/api/openapi.json",
@@ -199,7 +224,8 @@ export function openApiDocument(serverUrl: string) {
     info: {
       title: "pathmeter",
       version: "1",
-      description: "API-gateway path analytics. Every endpoint needs `Authorization: Bearer <token>`.",
+      description:
+        "API-gateway path analytics. Every endpoint needs `Authorization: Bearer <token>`, except the dashboard page and its live WebSocket.",
     },
     servers: [{ url: serverUrl }],
     security: [{ bearer: [] }],

@@ -16,6 +16,7 @@ import { type RejectedMessage, rejectedMessageStatements } from "../db/rejection
 import { eventWriteStatements } from "../db/write-events";
 import type { Env } from "../env";
 import { type TrafficEvent, validateTrafficEvent } from "../event";
+import { publishStoredBatch } from "../live/publish";
 import { manifest } from "../manifest";
 import { oldestKeptDay } from "../shared/acceptance-window";
 import { isPack, unpack } from "../shared/pack";
@@ -77,4 +78,6 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Pro
     return;
   }
   for (const message of batch.messages) message.ack();
+  // Live dashboards: best effort, after the acks; it never throws (worker/src/live/publish.ts).
+  await publishStoredBatch(env, valid, now);
 }
