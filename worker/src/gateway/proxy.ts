@@ -12,12 +12,29 @@ import { proxy } from "hono/proxy";
 import type { AppEnv } from "../app-env";
 import { ApiError } from "../shared/api-error";
 import { errorMessage } from "../shared/errors";
+import { NULL_BODY_STATUSES } from "./body-bytes";
 
 /** The upstream URL of a request: upstream origin + upstream base path + request path + query. */
 export function upstreamTarget(upstream: URL, requestUrl: string): string {
   const url = new URL(requestUrl);
   const base = upstream.pathname.replace(/\/+$/, "");
   return `${upstream.origin}${base}${url.pathname}${url.search}`;
+}
+
+/**
+ * The upstream's response, without a body where its status allows none: an upstream that sends
+ * one with a 204 or 304 would otherwise make rebuilding the response throw, and the client get a
+ * 502 for an answer that arrived. The stray body is cancelled, releasing the connection.
+ */
+async function fetchUpstream(request: Request): Promise<Response> {
+  const response = await fetch(request);
+  if (!response.body || !NULL_BODY_STATUSES.has(response.status)) return response;
+  response.body.cancel().catch(() => {});
+  return new Response(null, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
 }
 
 /**
@@ -37,6 +54,7 @@ export const proxyToUpstream = (): Handler<AppEnv> =>
         raw: c.req.raw,
         headers: { ...c.req.header(), host: undefined },
         redirect: "manual",
+        customFetch: fetchUpstream,
       });
     } catch (error) {
       console.warn(`pathmeter: upstream unreachable: ${errorMessage(error)}`);
