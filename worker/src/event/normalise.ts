@@ -60,10 +60,13 @@ function pathPart(rawPath: string): string {
  * paths are remembered: a busy API asks for the same few paths over and over, and matching the
  * routes and the identifier rules again for each request is the gateway's hottest string work.
  */
-export function createNormaliser(routes: readonly string[]): Normaliser {
+export function createNormaliser(
+  routes: readonly string[],
+  /** Where templates are remembered (a test passes its own to look inside). */
+  templates: BoundedCache<string, string> = new BoundedCache(TEMPLATES_KEPT),
+): Normaliser {
   const router = new PatternRouter<string>();
   for (const route of routes) router.add("ALL", route, cleanPath(route));
-  const templates = new BoundedCache<string, string>(TEMPLATES_KEPT);
   const templateOf = (path: string): string => {
     const [matches] = router.match("ALL", path);
     const template = matches[0]?.[0];

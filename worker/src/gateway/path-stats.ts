@@ -16,7 +16,7 @@ import { normaliserFor } from "../event/normalise";
 import { errorMessage } from "../shared/errors";
 import { type MeasuredResponse, measureBody } from "./body-bytes";
 import { type CoalesceOptions, Coalescer, CoalescerRegistry, DEFAULT_COALESCE } from "./coalesce";
-import { eventsOf, type RequestRecord, requestFactsOf } from "./request-record";
+import { eventsOf, type RequestRecord, recordOf } from "./request-record";
 
 /** What recording needs from a request's environment. */
 export interface RecorderSetup {
@@ -83,8 +83,8 @@ function measuredOrAsIs(response: Response, method: string): MeasuredResponse {
 }
 
 /**
- * Adds the request's record to its batch and returns the promise of that batch's flush. Sync up
- * to the add, so a response of known size costs no promise of its own.
+ * Adds the request's record to its batch and returns the promise of that batch's flush (which
+ * never rejects). Sync up to the add, so a response of known size costs no promise of its own.
  */
 function record<E extends HonoEnv>(
   c: Context<E>,
@@ -98,18 +98,15 @@ function record<E extends HonoEnv>(
   if (measured.response !== c.res) c.res = measured.response;
   const setup = options.setup ? options.setup(c) : pathmeterSetup(c.env);
   const coalescer = registry.for(setup.sink);
-  const facts: RequestRecord = {
-    ...requestFactsOf(request),
-    ...timing,
-    status: c.res.status,
-    bytes: null,
-    salt: setup.salt,
-    normalise: normaliserFor(setup.routes),
-  };
+  const derivation = { salt: setup.salt, normalise: normaliserFor(setup.routes) };
   const { bytes } = measured;
-  if (bytes instanceof Promise) return bytes.then((sent) => coalescer.add({ ...facts, bytes: sent }));
-  facts.bytes = bytes;
-  return coalescer.add(facts);
+  const { ts, durationMs } = timing;
+  const status = c.res.status;
+  if (!(bytes instanceof Promise))
+    return coalescer.add(recordOf(request, { ts, durationMs, status, bytes }, derivation));
+  return bytes
+    .then((sent) => coalescer.add(recordOf(request, { ts, durationMs, status, bytes: sent }, derivation)))
+    .catch(logFailure);
 }
 
 /**
@@ -147,7 +144,7 @@ export const pathStats = <E extends HonoEnv = AppEnv>(
     const durationMs = performance.now() - started;
     let work: Promise<unknown>;
     try {
-      work = record(c, { ts, durationMs }, options, registry).catch(logFailure);
+      work = record(c, { ts, durationMs }, options, registry);
     } catch (error) {
       logFailure(error);
       return;

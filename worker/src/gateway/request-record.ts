@@ -44,26 +44,39 @@ export function rawPathOf(url: string): string {
   return path.indexOf("?") === path.length - 1 ? path.slice(0, -1) : path;
 }
 
-const cfText = (cf: unknown, key: "colo" | "country"): string | null => {
-  const value = typeof cf === "object" && cf !== null ? (cf as Record<string, unknown>)[key] : undefined;
+const cfText = (cf: Record<string, unknown> | undefined, key: "colo" | "country"): string | null => {
+  const value = cf?.[key];
   return typeof value === "string" && value !== "" ? value : null;
 };
 
-/** The request's side of a record. */
-export type RequestFacts = Pick<
-  RequestRecord,
-  "method" | "rawPath" | "clientIp" | "requestId" | "colo" | "country"
->;
+/** What is known once the response is: its timing, status and size. */
+export type ResponseFacts = Pick<RequestRecord, "ts" | "durationMs" | "status" | "bytes">;
 
-/** Facts of the request, read from its URL, headers and `cf` (no parsing beyond that). */
-export const requestFactsOf = (request: Request): RequestFacts => ({
-  method: request.method,
-  rawPath: rawPathOf(request.url),
-  clientIp: clientIpOf(request.headers),
-  requestId: requestIdOf(request.headers),
-  colo: cfText(request.cf, "colo"),
-  country: cfText(request.cf, "country"),
-});
+/** How the record's event is derived. */
+export type Derivation = Pick<RequestRecord, "salt" | "normalise">;
+
+/**
+ * The record of one request: facts read from its URL, headers and `cf` (each read once, no
+ * parsing beyond slicing the URL), the response's facts and how to derive the event.
+ */
+export function recordOf(request: Request, response: ResponseFacts, derivation: Derivation): RequestRecord {
+  const { headers } = request;
+  const cf = request.cf as Record<string, unknown> | undefined;
+  return {
+    ts: response.ts,
+    method: request.method,
+    rawPath: rawPathOf(request.url),
+    clientIp: clientIpOf(headers),
+    requestId: requestIdOf(headers),
+    colo: cfText(cf, "colo"),
+    country: cfText(cf, "country"),
+    status: response.status,
+    durationMs: response.durationMs,
+    bytes: response.bytes,
+    salt: derivation.salt,
+    normalise: derivation.normalise,
+  };
+}
 
 /** The event of one record; throws when it cannot be valid (e.g. a WebDAV method). */
 async function eventOf(record: RequestRecord): Promise<TrafficEvent> {
