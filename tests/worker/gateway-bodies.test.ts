@@ -142,3 +142,20 @@ it("records an upgrade request the upstream refuses, and one whose upstream cann
     { method: "GET", path: "/socket", status: 502, bytes: expect.any(Number) },
   ]);
 });
+
+it("passes an accepted WebSocket upgrade through and records it once, as a 101 of unknown size", async () => {
+  upstream(() => {
+    const [client] = Object.values(new WebSocketPair());
+    return new Response(null, { status: 101, webSocket: client });
+  });
+  const queue = captureQueue();
+  const { response } = await callWorker(
+    new Request(`${ORIGIN}/socket/42`, { headers: { Upgrade: "websocket", Connection: "Upgrade" } }),
+  );
+  expect(response.status).toBe(101);
+  expect(response.webSocket).not.toBeNull();
+  expect(recorded(queue.events())).toEqual([
+    { method: "GET", path: "/socket/:id", status: 101, bytes: null },
+  ]);
+  expect(errors).not.toHaveBeenCalled();
+});

@@ -22,12 +22,25 @@ export function upstreamTarget(upstream: URL, requestUrl: string): string {
 }
 
 /**
+ * Carries an upstream's 101 (a WebSocket accepted) past hono's proxy helper, which rebuilds every
+ * response around its body — and a 101's WebSocket is not a body, so the rebuild would throw and
+ * turn an accepted upgrade into a 502. The handler returns the upstream's response as it is.
+ */
+class Upgraded extends Error {
+  override name = "Upgraded";
+  constructor(readonly response: Response) {
+    super("the upstream switched protocols");
+  }
+}
+
+/**
  * The upstream's response, without a body where its status allows none: an upstream that sends
  * one with a 204 or 304 would otherwise make rebuilding the response throw, and the client get a
  * 502 for an answer that arrived. The stray body is cancelled, releasing the connection.
  */
 async function fetchUpstream(request: Request): Promise<Response> {
   const response = await fetch(request);
+  if (response.status === 101) throw new Upgraded(response);
   if (!response.body || !NULL_BODY_STATUSES.has(response.status)) return response;
   response.body.cancel().catch(() => {});
   return new Response(null, {
@@ -57,6 +70,7 @@ export const proxyToUpstream = (): Handler<AppEnv> =>
         customFetch: fetchUpstream,
       });
     } catch (error) {
+      if (error instanceof Upgraded) return error.response;
       console.warn(`pathmeter: upstream unreachable: ${errorMessage(error)}`);
       throw new ApiError(502, "upstream_unreachable", "the upstream API could not be reached");
     }
