@@ -20,6 +20,7 @@ import { type BenchWorkerBundle, buildBenchWorker } from "./bench-worker";
 import { type LoadRequest, runLoad } from "./load";
 import { waitForStoredEvents } from "./stored-events";
 import type { Bench, BenchMetric, BenchResult } from "./types";
+import { cpuMs, withNewWorkerd } from "./workerd-cpu";
 
 const CONCURRENCY = 16;
 const WARMUP_REQUESTS = 500;
@@ -41,15 +42,35 @@ interface Side {
   elapsedMs: number;
   /** Requests/s of each measured round, in round order. */
   roundRates: number[];
+  /** The side's workerd process (null where /proc cannot tell). */
+  pid: number | null;
+  /** CPU milliseconds its workerd used from the warm-up to the end of the drain. */
+  cpuMs: number | null;
 }
 
-const newSide = (label: string, url: string): Side => ({
+const newSide = (label: string, url: string, pid: number | null): Side => ({
   label,
   url,
   requests: 0,
   elapsedMs: 0,
   roundRates: [],
+  pid,
+  cpuMs: null,
 });
+
+/** Workerd CPU microseconds per request the side served, warm-up included; null when unknown. */
+const cpuPerRequestUs = (side: Side): number | null =>
+  side.cpuMs === null ? null : Math.round((side.cpuMs * 1000) / (WARMUP_REQUESTS + side.requests));
+
+/** Runs `measure` and sets each side's CPU used meanwhile. */
+async function withCpu(sides: Side[], measure: () => Promise<void>): Promise<void> {
+  const before = sides.map((side) => cpuMs(side.pid));
+  await measure();
+  sides.forEach((side, i) => {
+    const [start, end] = [before[i] ?? null, cpuMs(side.pid)];
+    side.cpuMs = start === null || end === null ? null : end - start;
+  });
+}
 
 async function round(side: Side, offset: number, count: number, measure: boolean): Promise<void> {
   const result = await runLoad(side.url, count, CONCURRENCY, (i) => requestFor(offset + i));
@@ -118,6 +139,31 @@ async function measureSides(sides: Side[]): Promise<void> {
   }
 }
 
+/** CPU per request of each side's workerd, and the capacity ratio it gives (off's CPU / on's). */
+function cpuMetrics(on: Side, off: Side, stubbed: Side): BenchMetric[] {
+  const [onUs, offUs, stubbedUs] = [on, off, stubbed].map(cpuPerRequestUs);
+  if (onUs == null || offUs == null || stubbedUs == null) return [];
+  return [
+    {
+      name: "workerd CPU per request, recording on (gateway, broker, consumer, D1)",
+      value: onUs,
+      unit: "µs",
+    },
+    { name: "workerd CPU per request, recording off", value: offUs, unit: "µs" },
+    { name: "workerd CPU per request, queue send stubbed", value: stubbedUs, unit: "µs" },
+    {
+      name: "CPU per request off / on (capacity ratio)",
+      value: Math.round((offUs / onUs) * 1000) / 1000,
+      unit: "ratio",
+    },
+    {
+      name: "CPU per request off / queue stubbed",
+      value: Math.round((offUs / stubbedUs) * 1000) / 1000,
+      unit: "ratio",
+    },
+  ];
+}
+
 function gatewayMetrics(on: Side, off: Side, stubbed: Side, recorded: number): BenchMetric[] {
   return [
     { name: "requests/s, recording on (local stack)", value: Math.round(rate(on)), unit: "req/s" },
@@ -136,6 +182,7 @@ function gatewayMetrics(on: Side, off: Side, stubbed: Side, recorded: number): B
       unit: "ratio",
     },
     { name: "events stored for the recorded requests", value: recorded, unit: "events" },
+    ...cpuMetrics(on, off, stubbed),
   ];
 }
 
@@ -158,7 +205,11 @@ function gatewayResult(
       "Queue stubbed: the production fetch handler with EVENTS_QUEUE swapped for a no-op queue, to " +
       "separate the Worker's own recording work from the local broker and consumer (in production " +
       "the queue and its consumer run elsewhere). Each side is its own workerd process. Rounds rotate " +
-      "the order; rates are over all rounds, ratios are the median of the per-round ratios.",
+      "the order; rates are over all rounds, ratios are the median of the per-round ratios (with " +
+      "their quartiles: this machine is shared, and other work changes a round's pace). CPU per " +
+      "request: user + system CPU of each side's workerd (all threads) from its warm-up until every " +
+      "recorded event is stored, over the requests it served; as workerd serves a Worker on one " +
+      "thread, off's CPU / on's CPU is the capacity ratio, and it moves far less with the machine's load.",
     metrics: gatewayMetrics(on, off, stubbed, recorded),
     notes: gatewayNotes(on, off, stubbed),
     params: {
@@ -173,32 +224,56 @@ function gatewayResult(
   };
 }
 
+/** The three sides, each in its own workerd, with their processes known for the CPU figures. */
+async function startSides(upstreamUrl: string, stateDir: string) {
+  const offBundle = await buildBenchWorker("gateway-off");
+  const stubbedBundle = await buildBenchWorker("gateway-queue-stubbed");
+  const stack = await withNewWorkerd(() => startLocalStack({ stateDir, port: 0, crons: false, upstreamUrl }));
+  const started = async (bundle: BenchWorkerBundle) =>
+    withNewWorkerd(async () => {
+      const mf = benchGateway(bundle, upstreamUrl);
+      return { mf, url: (await mf.ready).origin };
+    });
+  const off = await started(offBundle);
+  const stubbed = await started(stubbedBundle);
+  return {
+    stack: stack.value,
+    sides: [
+      newSide("on", stack.value.url, stack.pid),
+      newSide("off", off.value.url, off.pid),
+      newSide("queue stubbed", stubbed.value.url, stubbed.pid),
+    ] as const,
+    async stop() {
+      await off.value.mf.dispose();
+      await stubbed.value.mf.dispose();
+      await stack.value.stop();
+      await offBundle.remove();
+      await stubbedBundle.remove();
+    },
+  };
+}
+
 export const gatewayBench: Bench = {
   name: "gateway",
   async run(log) {
     const upstream = await startDemoUpstream({ delays: false });
     const stateDir = await mkdtemp(path.join(tmpdir(), "pathmeter-bench-gateway-"));
-    const offBundle = await buildBenchWorker("gateway-off");
-    const stubbedBundle = await buildBenchWorker("gateway-queue-stubbed");
-    const stack = await startLocalStack({ stateDir, port: 0, crons: false, upstreamUrl: upstream.url });
-    const offMf = benchGateway(offBundle, upstream.url);
-    const stubbedMf = benchGateway(stubbedBundle, upstream.url);
+    const started = await startSides(upstream.url, stateDir);
     try {
-      const on = newSide("on", stack.url);
-      const off = newSide("off", (await offMf.ready).origin);
-      const stubbed = newSide("queue stubbed", (await stubbedMf.ready).origin);
+      const { stack, sides } = started;
+      const [on, off, stubbed] = sides;
       log(`gateway: ${ROUNDS} rounds × ${REQUESTS_PER_ROUND} requests per side, concurrency ${CONCURRENCY}`);
       const loadAtStart = loadAverage1m();
-      await measureSides([on, off, stubbed]);
-      const recorded = await waitForStoredEvents(stack.mf, WARMUP_REQUESTS + on.requests);
+      let recorded = 0;
+      // Until every recorded event is stored: the consumer's work is the "on" side's cost too.
+      await withCpu([...sides], async () => {
+        await measureSides([...sides]);
+        recorded = await waitForStoredEvents(stack.mf, WARMUP_REQUESTS + on.requests);
+      });
       return gatewayResult(on, off, stubbed, recorded, loadAtStart);
     } finally {
-      await offMf.dispose();
-      await stubbedMf.dispose();
-      await stack.stop();
+      await started.stop();
       await upstream.close();
-      await offBundle.remove();
-      await stubbedBundle.remove();
       await rm(stateDir, { recursive: true, force: true });
     }
   },
