@@ -5,6 +5,7 @@
  * `npm run reliability:report` write the very same section.
  */
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { benches } from "../bench/registry";
@@ -37,9 +38,9 @@ export function loadRecordOf(outcome: LoadOutcome): LoadRecord {
 }
 
 /** The last load run's record, or null when `npm run load` never ran here. */
-export async function readLoadRecord(): Promise<LoadRecord | null> {
+export function readLoadRecord(): LoadRecord | null {
   try {
-    return JSON.parse(await readFile(LOAD_RECORD_JSON, "utf8")) as LoadRecord;
+    return JSON.parse(readFileSync(LOAD_RECORD_JSON, "utf8")) as LoadRecord;
   } catch {
     return null;
   }
