@@ -1,9 +1,10 @@
 /**
- * `npm run load [-- --duration 45 --connections 16 --warmup 10 --single-duration 10
- *   --off-duration 15 --no-write]`:
+ * `npm run load [-- --duration 45 --connections 16 --warmup 10 --single-duration 5
+ *   --off-duration 30 --no-write]`:
  * the bounded load run of scripts/load/run.ts. Writes docs/bench/load-run.json, the "load" entry
  * of docs/bench/results.json and the "Load" section of docs/reliability.md (unless --no-write);
- * exits 1 when the run found lost or double-counted events, a 5xx, or memory growth.
+ * exits 1 when the run found lost or double-counted events, a 5xx, or memory growth that
+ * pathmeter's recording adds to the runtime's own (verdict.ts).
  */
 import { parseArgs } from "node:util";
 import { loadRecordOf, saveLoadRecord, writeBenchEntry, writeLoadSection } from "./report";
@@ -11,11 +12,11 @@ import { runLoadTest } from "./run";
 import { renderLoadSection } from "./section";
 
 const LIMITS = {
-  duration: [5, 300],
+  duration: [15, 300],
   connections: [1, 256],
   warmup: [1, 60],
   "single-duration": [2, 60],
-  "off-duration": [2, 120],
+  "off-duration": [15, 120],
 } as const;
 
 function flag(
@@ -47,8 +48,8 @@ async function main(): Promise<void> {
     durationS,
     connections: flag(values, "connections", 16),
     warmupS: flag(values, "warmup", 10),
-    singleDurationS: flag(values, "single-duration", 10),
-    offDurationS: flag(values, "off-duration", Math.max(10, Math.round(durationS / 3))),
+    singleDurationS: flag(values, "single-duration", 5),
+    offDurationS: flag(values, "off-duration", 30),
     log: (line: string) => console.log(`[load] ${line}`),
   };
   const record = loadRecordOf(await runLoadTest(options));

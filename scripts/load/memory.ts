@@ -58,40 +58,50 @@ export function sampleRss(pid: number, intervalMs = 1_000): MemorySampler {
 export interface MemoryVerdict {
   /** RSS before any load. */
   idleMiB: number;
-  /** Median RSS over the first `windowS` seconds of the measured run (after the warm-up phase). */
+  /** Median RSS over the first `windowS` seconds of the measured phase (after the warm-up). */
   warmMiB: number;
-  /** Median RSS over the last `windowS` seconds of the measured run. */
+  /** Median RSS over the last `windowS` seconds of the measured phase. */
   endMiB: number;
   peakMiB: number;
   growthMiB: number;
   /** Growth above which the run counts as growing: the larger of a share of warmMiB and a floor. */
   thresholdMiB: number;
   grew: boolean;
+  /** growthMiB per request answered between the two windows' middles, in KiB. */
+  kibPerRequest: number;
   samples: number;
 }
 
 /** Growth allowed after warm-up: 10% of the warm RSS, at least 16 MiB (allocator and GC noise). */
 export const GROWTH_SHARE = 0.1;
 export const GROWTH_FLOOR_MIB = 16;
+/** Seconds of samples whose median stands for the start and for the end of the measured phase. */
+export const WINDOW_S = 5;
 
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 };
 
-/** Judges the samples of a run measured between `fromMs` and `toMs` (sampler clock). */
-export function memoryVerdict(
-  samples: RssSample[],
-  fromMs: number,
-  toMs: number,
-  windowS = 10,
-): MemoryVerdict {
+/** The measured phase on the sampler's clock, and the requests answered in it. */
+export interface MeasuredSpan {
+  fromMs: number;
+  toMs: number;
+  requests: number;
+}
+
+/** Judges the RSS samples of the measured phase `span`. */
+export function memoryVerdict(samples: RssSample[], span: MeasuredSpan): MemoryVerdict {
+  const { fromMs, toMs } = span;
+  const windowMs = WINDOW_S * 1000;
   const inRange = (a: number, b: number) =>
     samples.filter((s) => s.atMs >= a && s.atMs <= b).map((s) => s.rssMiB);
-  const warmMiB = median(inRange(fromMs, fromMs + windowS * 1000));
-  const endMiB = median(inRange(toMs - windowS * 1000, toMs));
+  const warmMiB = median(inRange(fromMs, fromMs + windowMs));
+  const endMiB = median(inRange(toMs - windowMs, toMs));
   const thresholdMiB = Math.max(GROWTH_FLOOR_MIB, Math.round(warmMiB * GROWTH_SHARE));
   const growthMiB = Math.round((endMiB - warmMiB) * 10) / 10;
+  // The two medians stand for the windows' middles: requests in between, at the phase's mean rate.
+  const between = (span.requests * Math.max(0, toMs - fromMs - windowMs)) / Math.max(1, toMs - fromMs);
   return {
     idleMiB: samples[0]?.rssMiB ?? Number.NaN,
     warmMiB,
@@ -100,6 +110,7 @@ export function memoryVerdict(
     growthMiB,
     thresholdMiB,
     grew: !(growthMiB <= thresholdMiB),
+    kibPerRequest: between > 0 ? Math.round(((growthMiB * 1024) / between) * 100) / 100 : Number.NaN,
     samples: samples.length,
   };
 }

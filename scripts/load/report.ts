@@ -76,6 +76,8 @@ export function loadMetrics(r: LoadRecord): BenchMetric[] {
     m("5xx answers", r.verdict.fiveXx, "answers", { op: "<=", value: 0 }),
     m("workerd RSS after warm-up", r.memory.warmMiB, "MiB"),
     m("workerd RSS at the end", r.memory.endMiB, "MiB"),
+    m("workerd RSS growth per request, recording on", r.memory.kibPerRequest, "KiB"),
+    m("workerd RSS growth per request, recording off (runtime baseline)", r.offMemory.kibPerRequest, "KiB"),
     m("workerd RSS growth after warm-up", r.memory.growthMiB, "MiB", {
       op: "<=",
       value: r.memory.thresholdMiB,

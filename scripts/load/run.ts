@@ -18,7 +18,14 @@ import { startLocalStack } from "../local-stack";
 import { runCannon } from "./cannon";
 import type { CannonReport } from "./cannon-protocol";
 import { checkRoutes, type Drain, type RouteCheck, readHealth, waitForDrain } from "./counts";
-import { childWorkerdPid, type MemoryVerdict, memoryVerdict, sampleRss } from "./memory";
+import {
+  childWorkerdPid,
+  type MemorySampler,
+  type MemoryVerdict,
+  memoryVerdict,
+  type RssSample,
+  sampleRss,
+} from "./memory";
 import { addRouteCounts, countsByRoute, loadCalls } from "./traffic";
 
 export interface LoadOptions {
@@ -54,7 +61,13 @@ export interface LoadOutcome {
   routes: RouteCheck[];
   rejected: number;
   deadLetters: number;
+  /** The stack's workerd over the closed loop with recording on. */
   memory: MemoryVerdict;
+  /** Every RSS sample of the stack's workerd, from before the warm-up to after the counts. */
+  rssSeries: RssSample[];
+  /** The bench-only gateway's workerd over its closed loop: the runtime's own baseline. */
+  offMemory: MemoryVerdict;
+  offRssSeries: RssSample[];
 }
 
 export const answeredIn = (report: CannonReport) =>
@@ -97,51 +110,77 @@ async function runSide(side: SideRun, options: LoadOptions): Promise<SideReports
   return { warmup, single, saturated };
 }
 
+interface SampledSide {
+  reports: SideReports;
+  sampler: MemorySampler;
+  /** The memory verdict over the closed-loop phase, from the samples so far. */
+  verdict(): MemoryVerdict;
+}
+
+/** Runs a side's phases while sampling the RSS of this process's (one) workerd child. */
+async function runSampledSide(side: Omit<SideRun, "mark">, options: LoadOptions): Promise<SampledSide> {
+  const sampler = sampleRss(await childWorkerdPid());
+  const marks = { from: 0, to: 0 };
+  const mark = (when: "from" | "to") => {
+    marks[when] = sampler.now();
+  };
+  try {
+    const reports = await runSide({ ...side, mark }, options);
+    const span = () => ({ fromMs: marks.from, toMs: marks.to, requests: answeredIn(reports.saturated) });
+    return { reports, sampler, verdict: () => memoryVerdict(sampler.samples(), span()) };
+  } catch (error) {
+    sampler.stop();
+    throw error;
+  }
+}
+
+const describeMemory = (label: string, m: MemoryVerdict) =>
+  `${label} memory: warm ${m.warmMiB} MiB → end ${m.endMiB} MiB (peak ${m.peakMiB} MiB, ${m.kibPerRequest} KiB/request)`;
+
+type OffSide = Pick<LoadOutcome, "off" | "offMemory" | "offRssSeries">;
+
 /** The recording-off side: the bench-only gateway Worker against the same upstream. */
-async function measureOff(upstreamUrl: string, options: LoadOptions): Promise<SideReports> {
+async function measureOff(upstreamUrl: string, options: LoadOptions): Promise<OffSide> {
   const bundle = await buildBenchWorker("gateway-off");
   const mf = benchGateway(bundle, upstreamUrl);
   try {
     const url = (await mf.ready).origin;
     // A shorter warm-up: this side has no queue or consumer to warm.
     const warmupS = Math.min(5, options.warmupS);
-    return await runSide({ url, label: "recording off", warmupS, saturatedS: options.offDurationS }, options);
+    const side = { url, label: "recording off", warmupS, saturatedS: options.offDurationS };
+    const { reports, sampler, verdict } = await runSampledSide(side, options);
+    sampler.stop();
+    const offMemory = verdict();
+    options.log(describeMemory("recording off", offMemory));
+    return { off: reports, offMemory, offRssSeries: sampler.samples() };
   } finally {
     await mf.dispose();
     await bundle.remove();
   }
 }
 
-type OnSide = Omit<LoadOutcome, "options" | "startedAt" | "loadAverage1m" | "off">;
+type OnSide = Omit<LoadOutcome, "options" | "startedAt" | "loadAverage1m" | keyof OffSide>;
 
 /** Recording on: the phases, the drain and the exact counts against the local stack. */
 async function measureOn(stack: { url: string; adminToken: string }, options: LoadOptions): Promise<OnSide> {
   const fromMs = hourOf(Date.now());
-  const sampler = sampleRss(await childWorkerdPid());
-  const marks = { from: 0, to: 0 };
+  const side = {
+    url: stack.url,
+    label: "recording on",
+    warmupS: options.warmupS,
+    saturatedS: options.durationS,
+  };
+  const { reports: on, sampler, verdict } = await runSampledSide(side, options);
   try {
-    const on = await runSide(
-      {
-        url: stack.url,
-        label: "recording on",
-        warmupS: options.warmupS,
-        saturatedS: options.durationS,
-        mark: (when) => {
-          marks[when] = sampler.now();
-        },
-      },
-      options,
-    );
     const recordedRequests = phasesOf(on).reduce((sum, r) => sum + answeredIn(r), 0);
     const drain = await waitForDrain(stack, recordedRequests);
     options.log(`drain: ${drain.stored} of ${recordedRequests} stored, after ${drain.drainMs ?? "—"} ms`);
     const calls = loadCalls();
     const expected = addRouteCounts(...phasesOf(on).map((r) => countsByRoute(calls, r.answered)));
     const routes = await checkRoutes(stack, expected, fromMs, hourOf(Date.now()) + HOUR_MS);
-    const health = await readHealth(stack);
-    const memory = memoryVerdict(sampler.samples(), marks.from, marks.to);
-    options.log(`memory: warm ${memory.warmMiB} MiB → end ${memory.endMiB} MiB (peak ${memory.peakMiB} MiB)`);
-    const { rejected, deadLetters } = health;
+    const { rejected, deadLetters } = await readHealth(stack);
+    const memory = verdict();
+    options.log(describeMemory("recording on", memory));
     return {
       on,
       recordedRequests,
@@ -150,6 +189,7 @@ async function measureOn(stack: { url: string; adminToken: string }, options: Lo
       rejected: rejected.total,
       deadLetters: deadLetters.total,
       memory,
+      rssSeries: sampler.samples(),
     };
   } finally {
     sampler.stop();
@@ -173,7 +213,7 @@ export async function runLoadTest(options: LoadOptions): Promise<LoadOutcome> {
     }
     const off = await measureOff(upstream.url, options);
     const { log: _log, ...rest } = options;
-    return { options: rest, startedAt, loadAverage1m, off, ...on };
+    return { options: rest, startedAt, loadAverage1m, ...off, ...on };
   } finally {
     await upstream.close();
     await rm(stateDir, { recursive: true, force: true });

@@ -4,9 +4,10 @@
  * the memory verdict. `npm run load` and `npm run reliability:report` both write it.
  */
 import type { CannonReport } from "./cannon-protocol";
-import { GROWTH_FLOOR_MIB, GROWTH_SHARE } from "./memory";
+import { GROWTH_FLOOR_MIB, GROWTH_SHARE, type MemoryVerdict, WINDOW_S } from "./memory";
 import type { LoadRecord } from "./report";
 import { answeredIn } from "./run";
+import { ATTRIBUTABLE_FACTOR, ATTRIBUTABLE_MARGIN_KIB } from "./verdict";
 
 const n = (value: number) => value.toLocaleString("en-US");
 const rate = (r: CannonReport) => Math.round((answeredIn(r) / r.elapsedMs) * 1000);
@@ -31,7 +32,7 @@ function loadTable(r: LoadRecord): string[] {
 }
 
 function afterTable(r: LoadRecord): string[] {
-  const { drain, memory, verdict } = r;
+  const { drain, verdict } = r;
   return [
     "| after the load | value |",
     "|---|---:|",
@@ -42,7 +43,6 @@ function afterTable(r: LoadRecord): string[] {
     `| routes whose stats differ from what was sent | ${bold(verdict.routeMismatches)} |`,
     `| 5xx answers / connection errors and timeouts (both sides) | ${bold(verdict.fiveXx)} / ${bold(verdict.transportErrors)} |`,
     `| rejected events + dead letters | ${bold(verdict.rejectedOrDead)} |`,
-    `| workerd RSS: idle → after warm-up → end of the run at ${r.options.connections} connections (peak) | ${memory.idleMiB} → ${memory.warmMiB} → ${memory.endMiB} MiB (${memory.peakMiB}) |`,
   ];
 }
 
@@ -58,14 +58,25 @@ function routeTable(r: LoadRecord): string[] {
   ];
 }
 
-function memoryLine(r: LoadRecord): string {
-  const { memory } = r;
-  const verdict = memory.grew ? "**it grew after warm-up**" : "no growth after warm-up";
-  return (
-    `Memory: ${verdict} — ${memory.growthMiB} MiB from the median of the first 10 s at ${r.options.connections} connections ` +
-    `to the median of its last 10 s (${memory.samples} samples, one a second), against a threshold of ` +
-    `${memory.thresholdMiB} MiB (the larger of ${GROWTH_SHARE * 100}% of the warm RSS and ${GROWTH_FLOOR_MIB} MiB).`
-  );
+const rss = (m: MemoryVerdict) =>
+  `${m.idleMiB} → ${m.warmMiB} → ${m.endMiB} MiB (peak ${m.peakMiB}); ${m.growthMiB} MiB, ${m.kibPerRequest} KiB/request`;
+
+function memoryLines(r: LoadRecord): string[] {
+  const { memory, offMemory, verdict } = r;
+  const absolute = memory.grew ? "**it grew after warm-up**" : "no growth after warm-up";
+  const fromRecording = verdict.memoryGrowthFromRecording
+    ? "**more than the runtime's own growth: pathmeter's recording grows memory**"
+    : "not more than the runtime's own growth without recording: none of it is attributable to pathmeter's recording";
+  return [
+    "| workerd RSS | recording on (local stack) | recording off (bench-only gateway) |",
+    "|---|---:|---:|",
+    `| idle → first ${WINDOW_S} s → last ${WINDOW_S} s of the closed loop (peak); growth | ${rss(memory)} | ${rss(offMemory)} |`,
+    "",
+    `Memory, recording on: ${absolute} — ${memory.growthMiB} MiB between the medians of the closed loop's first`,
+    `and last ${WINDOW_S} s (one sample a second), threshold ${memory.thresholdMiB} MiB (the larger of ${GROWTH_SHARE * 100}% of the warm RSS`,
+    `and ${GROWTH_FLOOR_MIB} MiB). Per request: ${memory.kibPerRequest} KiB with recording against ${offMemory.kibPerRequest} KiB without —`,
+    `${fromRecording} (the check: with ≤ ${ATTRIBUTABLE_FACTOR} × without + ${ATTRIBUTABLE_MARGIN_KIB} KiB).`,
+  ];
 }
 
 /** The whole section; a placeholder when the load run has not been run here yet. */
@@ -96,7 +107,7 @@ export function renderLoadSection(r: LoadRecord | null): string {
     "",
     ...afterTable(r),
     "",
-    memoryLine(r),
+    ...memoryLines(r),
     "",
     "Exact counts per route, from the stats API (`/api/stats/paths`) after the drain:",
     "",

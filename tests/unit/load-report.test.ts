@@ -14,17 +14,19 @@ const series = (seconds: number, mib: (s: number) => number): RssSample[] =>
 describe("memoryVerdict", () => {
   it("calls a flat, noisy RSS after warm-up no growth", () => {
     const samples = series(60, (s) => (s < 10 ? 80 + s * 12 : 200 + (s % 3) * 4));
-    const v = memoryVerdict(samples, 10_000, 59_000);
+    const v = memoryVerdict(samples, { fromMs: 10_000, toMs: 59_000, requests: 49_000 });
     expect(v).toMatchObject({ idleMiB: 80, grew: false, thresholdMiB: 20 });
     expect(v.growthMiB).toBeLessThanOrEqual(4);
   });
 
-  it("calls a steady climb growth, and measures it between the first and last 10 s", () => {
+  it("calls a steady climb growth, measured between the first and last 5 s, and per request", () => {
     const samples = series(60, (s) => 200 + s);
-    const v = memoryVerdict(samples, 0, 59_000);
+    const v = memoryVerdict(samples, { fromMs: 0, toMs: 59_000, requests: 59_000 });
     expect(v.grew).toBe(true);
-    expect(v.growthMiB).toBe(49);
+    expect(v.growthMiB).toBe(54);
     expect(v.peakMiB).toBe(259);
+    // 54 MiB over the 54,000 requests between the windows' middles.
+    expect(v.kibPerRequest).toBe(1.02);
   });
 });
 
