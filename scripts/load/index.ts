@@ -1,6 +1,6 @@
 /**
- * `npm run load [-- --duration 45 --connections 16 --warmup 10 --single-duration 5
- *   --off-duration 30 --no-write]`:
+ * `npm run load [-- --duration 35 --connections 16 --warmup 8 --single-duration 5
+ *   --off-duration 25 --no-write]`:
  * the bounded load run of scripts/load/run.ts. Writes docs/bench/load-run.json, the "load" entry
  * of docs/bench/results.json and the "Load" section of docs/reliability.md (unless --no-write);
  * exits 1 when the run found lost or double-counted events, a 5xx, or memory growth that
@@ -43,13 +43,13 @@ async function main(): Promise<void> {
       "no-write": { type: "boolean" },
     },
   });
-  const durationS = flag(values, "duration", 45);
+  const durationS = flag(values, "duration", 35);
   const options = {
     durationS,
     connections: flag(values, "connections", 16),
-    warmupS: flag(values, "warmup", 10),
+    warmupS: flag(values, "warmup", 8),
     singleDurationS: flag(values, "single-duration", 5),
-    offDurationS: flag(values, "off-duration", 30),
+    offDurationS: flag(values, "off-duration", 25),
     log: (line: string) => console.log(`[load] ${line}`),
   };
   const record = loadRecordOf(await runLoadTest(options));
