@@ -29,7 +29,8 @@ export function runCannon(order: CannonOrder): Promise<CannonReport> {
       if (message.ok) resolve(message.report);
       else reject(new Error(`the load generator failed: ${message.error}`));
     });
-    child.once("exit", (code, signal) => {
+    // "close" comes after the IPC channel has closed, so a report sent before exiting has arrived.
+    child.once("close", (code, signal) => {
       clearTimeout(timer);
       reject(new Error(`the load generator exited (${code ?? signal}) without a report`));
     });
