@@ -80,6 +80,8 @@ async function round(side: Side, offset: number, count: number, measure: boolean
   side.roundRates.push((result.requests / result.elapsedMs) * 1000);
 }
 
+const loadAverage1m = () => Math.round((loadavg()[0] ?? 0) * 10) / 10;
+
 const rate = (side: Side) => (side.requests / side.elapsedMs) * 1000;
 
 /**
