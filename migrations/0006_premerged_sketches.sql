@@ -16,14 +16,15 @@ CREATE TABLE sketch_days (
   fingerprint INTEGER
 );
 
+-- Keyed by day first: reads join the current days, then seek (path, method) or scan the day.
 CREATE TABLE path_sketches_premerged (
   kind TEXT NOT NULL CHECK (kind IN ('latency', 'clients')),
+  day INTEGER NOT NULL,
   path TEXT NOT NULL,
   method TEXT NOT NULL,
-  day INTEGER NOT NULL,
   fingerprint INTEGER NOT NULL,
   sketch BLOB NOT NULL,
-  PRIMARY KEY (kind, path, method, day)
+  PRIMARY KEY (kind, day, path, method)
 ) WITHOUT ROWID;
 
 -- Days holding hourly sketches now: the next rollup merges them.

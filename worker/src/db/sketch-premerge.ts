@@ -91,7 +91,7 @@ export const premergedRowStatements = (
       .prepare(
         `INSERT INTO path_sketches_premerged (kind, path, method, day, fingerprint, sketch)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-         ON CONFLICT (kind, path, method, day) DO UPDATE SET fingerprint = excluded.fingerprint,
+         ON CONFLICT (kind, day, path, method) DO UPDATE SET fingerprint = excluded.fingerprint,
            sketch = excluded.sketch WHERE excluded.fingerprint >= fingerprint`,
       )
       .bind(s.kind, s.path, s.method, day, fingerprint, s.sketch),

@@ -36,15 +36,26 @@ export interface SketchRow {
   sketch: string;
 }
 
-/** Whole days of the range with current pre-merged sketches (a CTE `merged(day, fp)`). */
-const MERGED_DAYS = `merged(day, fp) AS (
-  SELECT m.day, m.fingerprint FROM sketch_days m
-  WHERE m.fingerprint IS NOT NULL AND m.day >= ?1 AND m.day + ${DAY_MS} <= ?2
-    AND NOT EXISTS (SELECT 1 FROM rollup_pending p WHERE p.hour >= m.day AND p.hour < m.day + ${DAY_MS}))`;
+/**
+ * CTEs: `merged(day, fp)`, the whole days of the range with current pre-merged sketches, and
+ * `hourly(day)`, the other days the range touches (read from their hourly sketches, one index
+ * range per day, so a merged day's hourly sketches are not even scanned).
+ */
+const DAYS_CTE = `RECURSIVE days(day) AS (
+    SELECT ?1 - ?1 % ${DAY_MS} UNION ALL SELECT day + ${DAY_MS} FROM days WHERE day + ${DAY_MS} < ?2
+  ),
+  merged(day, fp) AS (
+    SELECT m.day, m.fingerprint FROM days CROSS JOIN sketch_days m ON m.day = days.day
+    WHERE m.fingerprint IS NOT NULL AND m.day >= ?1 AND m.day + ${DAY_MS} <= ?2
+      AND NOT EXISTS (SELECT 1 FROM rollup_pending p WHERE p.hour >= m.day AND p.hour < m.day + ${DAY_MS})
+  ),
+  hourly(day) AS (SELECT day FROM days WHERE day NOT IN (SELECT day FROM merged))`;
 
 interface Source {
-  /** FROM clause of path_sketches AS s (hourly and tiered daily sketches). */
+  /** FROM clause of path_sketches AS s (tiered daily sketches). */
   stored: string;
+  /** FROM clause of path_sketches AS s joined to the `hourly` days (as `d`). */
+  hourly: string;
   /** FROM clause of the pre-merged sketches AS s joined to `merged`. */
   premerged: string;
   where: string;
@@ -58,16 +69,18 @@ interface Source {
  */
 function sketchSource(filter: PathFilter, grouping: Grouping): Source {
   const premerged =
-    "path_sketches_premerged AS s CROSS JOIN merged ON merged.day = s.day AND merged.fp = s.fingerprint";
+    "merged CROSS JOIN path_sketches_premerged AS s ON s.day = merged.day AND s.fingerprint = merged.fp";
+  const hourly = "hourly AS d CROSS JOIN path_sketches AS s";
   if (grouping.by === "path" && grouping.only !== undefined)
     return {
       stored: "json_each(?5) AS g CROSS JOIN path_sketches AS s",
+      hourly: `json_each(?5) AS g CROSS JOIN ${hourly}`,
       premerged: `json_each(?5) AS g CROSS JOIN ${premerged}`,
       where: "AND s.path = g.value ->> '$[0]' AND s.method = g.value ->> '$[1]'",
       params: [JSON.stringify(grouping.only)],
     };
   const f = sketchFilterSql(filter, grouping, 5);
-  return { stored: "path_sketches AS s", premerged, where: f.sql, params: f.params.map(String) };
+  return { stored: "path_sketches AS s", hourly, premerged, where: f.sql, params: f.params.map(String) };
 }
 
 /** An hourly series needs each hour's own sketch; every other grouping may read pre-merged days. */
@@ -89,8 +102,9 @@ export async function readCoveringSketchRows(
   const hourly = `${stored} AND s.grain = 'hour' AND s.start >= ?1 AND s.start < ?2 ${source.where}`;
   const daily = `${stored} AND s.grain = 'day' AND s.start > ?3 AND s.start < ?2 ${source.where}`;
   const sql = readsPremerged(grouping)
-    ? `WITH ${MERGED_DAYS}
-       ${hourly} AND s.start - s.start % ${DAY_MS} NOT IN (SELECT day FROM merged)
+    ? `WITH ${DAYS_CTE}
+       SELECT s.grain, s.start, ${columns} FROM ${source.hourly} WHERE s.kind = ?4 AND s.grain = 'hour'
+         AND s.start >= max(d.day, ?1) AND s.start < min(d.day + ${DAY_MS}, ?2) ${source.where}
        UNION ALL ${daily}
        UNION ALL SELECT 'day', s.day, ${columns} FROM ${source.premerged} WHERE s.kind = ?4 ${source.where}`
     : `${hourly} UNION ALL ${daily}`;

@@ -55,7 +55,7 @@ async function mergeGroups(hourly: readonly PremergedSketch[]): Promise<Premerge
   for (const { path, method, histogram } of latency.values())
     merged.push({ kind: "latency", path, method, sketch: encodeLatency(histogram) });
   for (const { path, method, hll } of clients.values())
-    merged.push({ kind: "clients", path, method, sketch: await encodeHll(hll) });
+    merged.push({ kind: "clients", path, method, sketch: await encodeHll(hll, "fast") });
   return merged;
 }
 
