@@ -1,7 +1,15 @@
 /** Path normalisation rules (invariant 4), as pure functions. */
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { MAX_PATH_LENGTH } from "../../worker/src/event";
-import { cleanPath, createNormaliser, isIdSegment, normaliserFor } from "../../worker/src/event/normalise";
+import {
+  cleanPath,
+  createNormaliser,
+  isIdSegment,
+  normaliserFor,
+  TEMPLATES_KEPT,
+} from "../../worker/src/event/normalise";
+import { BoundedCache } from "../../worker/src/shared/bounded-cache";
 
 describe("cleanPath", () => {
   it.each([
@@ -93,5 +101,51 @@ describe("createNormaliser", () => {
     expect(normaliserFor(["/a/:id"])).toBe(normaliserFor(["/a/:id"]));
     expect(normaliserFor(["/a/:id"])).not.toBe(normaliserFor(["/b/:id"]));
     expect(normaliserFor(["/a/:id"])("/a/xyz")).toBe("/a/:id");
+  });
+});
+
+describe("the template memo", () => {
+  const routes = ["/users/:id/orders/:orderId", "/files/*"];
+  const segment = fc.oneof(
+    fc.constantFrom(
+      "users",
+      "orders",
+      "files",
+      "42",
+      "550e8400-e29b-41d4-a716-446655440000",
+      "deadbeef01",
+      "",
+    ),
+    fc.string({ maxLength: 12 }),
+  );
+  const rawPath = fc
+    .tuple(fc.array(segment, { maxLength: 6 }), fc.constantFrom("", "?a=1", "?", "#f", "?x#y"))
+    .map(([segments, tail]) => `/${segments.join("/")}${tail}`);
+
+  it("gives exactly the templates of the rules, for first and repeated paths alike", () => {
+    fc.assert(
+      fc.property(fc.array(rawPath, { minLength: 1, maxLength: 40 }), (paths) => {
+        // A fresh normaliser with a memo of 4 (so it also forgets) against one with no reuse at all.
+        const memoised = createNormaliser(routes, new BoundedCache(4));
+        for (const path of [...paths, ...paths.slice().reverse()])
+          expect(memoised(path)).toBe(createNormaliser(routes)(path));
+      }),
+    );
+  });
+
+  it("remembers at most its bound of distinct paths, however many it sees", () => {
+    const templates = new BoundedCache<string, string>(64);
+    const normalise = createNormaliser([], templates);
+    for (let i = 0; i < 10_000; i++)
+      expect(normalise(`/random/${i.toString(36)}x/${i}`)).toMatch(/^\/random\//);
+    expect(templates.size).toBe(64);
+    expect(TEMPLATES_KEPT).toBeLessThanOrEqual(10_000);
+  });
+
+  it("keys the memo on the path without its query, so query strings do not fill it", () => {
+    const templates = new BoundedCache<string, string>(64);
+    const normalise = createNormaliser([], templates);
+    for (let i = 0; i < 1_000; i++) expect(normalise(`/search?q=${i}`)).toBe("/search");
+    expect(templates.size).toBe(1);
   });
 });

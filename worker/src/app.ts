@@ -48,17 +48,28 @@ reserved.all("*", (c) => {
   throw new ApiError(404, "not_found", `no pathmeter endpoint at ${c.req.method} ${c.req.path}`);
 });
 
-export const app = new Hono<AppEnv>();
-app.onError(onError);
-app.use("*", withConfig);
-app.all("*", async function dispatch(c, next) {
-  const prefix = c.get("config").reservedPrefix;
-  const path = c.req.path;
-  if (path === prefix || path.startsWith(`${prefix}/`)) {
-    const url = new URL(c.req.url);
-    url.pathname = path.slice(prefix.length) || "/";
-    return reserved.fetch(new Request(url, c.req.raw), c.env, c.executionCtx);
-  }
-  await next();
-});
-app.all("*", pathStats(), proxyToUpstream());
+/**
+ * The whole HTTP app: the reserved prefix dispatched to pathmeter's own routes, every other path
+ * recorded by `recorder` and proxied. Built once with `pathStats()` for the Worker; the gateway
+ * bench builds it without a recorder (recording off) to compare like with like.
+ */
+export function createApp(recorder: MiddlewareHandler<AppEnv> | null): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.onError(onError);
+  app.use("*", withConfig);
+  app.all("*", async function dispatch(c, next) {
+    const prefix = c.get("config").reservedPrefix;
+    const path = c.req.path;
+    if (path === prefix || path.startsWith(`${prefix}/`)) {
+      const url = new URL(c.req.url);
+      url.pathname = path.slice(prefix.length) || "/";
+      return reserved.fetch(new Request(url, c.req.raw), c.env, c.executionCtx);
+    }
+    await next();
+  });
+  if (recorder) app.all("*", recorder, proxyToUpstream());
+  else app.all("*", proxyToUpstream());
+  return app;
+}
+
+export const app = createApp(pathStats());

@@ -8,6 +8,7 @@
  * generic rules turn identifier-like segments into `:id`. The result is at most MAX_PATH_LENGTH.
  */
 import { PatternRouter } from "hono/router/pattern-router";
+import { BoundedCache } from "../shared/bounded-cache";
 import { MAX_PATH_LENGTH } from "./index";
 
 export type Normaliser = (rawPath: string) => string;
@@ -43,15 +44,30 @@ function capLength(path: string): string {
   return last >= 0xd800 && last <= 0xdbff ? cut.slice(0, -1) : cut;
 }
 
+/** Raw paths whose template is remembered per normaliser (an LRU: see shared/bounded-cache.ts). */
+export const TEMPLATES_KEPT = 2_048;
+
+/** The part of a raw path its template depends on: up to the query or fragment, within the cap. */
+function pathPart(rawPath: string): string {
+  const capped = rawPath.length > MAX_RAW_PATH_LENGTH ? rawPath.slice(0, MAX_RAW_PATH_LENGTH) : rawPath;
+  const end = capped.search(/[?#]/);
+  return end >= 0 ? capped.slice(0, end) : capped;
+}
+
 /**
  * A normaliser for these route templates. Templates are compiled once here, so build it once per
- * config (see `normaliserFor`), not per request.
+ * config (see `normaliserFor`), not per request. The templates of the last TEMPLATES_KEPT distinct
+ * paths are remembered: a busy API asks for the same few paths over and over, and matching the
+ * routes and the identifier rules again for each request is the gateway's hottest string work.
  */
-export function createNormaliser(routes: readonly string[]): Normaliser {
+export function createNormaliser(
+  routes: readonly string[],
+  /** Where templates are remembered (a test passes its own to look inside). */
+  templates: BoundedCache<string, string> = new BoundedCache(TEMPLATES_KEPT),
+): Normaliser {
   const router = new PatternRouter<string>();
   for (const route of routes) router.add("ALL", route, cleanPath(route));
-  return function normalise(rawPath) {
-    const path = cleanPath(rawPath);
+  const templateOf = (path: string): string => {
     const [matches] = router.match("ALL", path);
     const template = matches[0]?.[0];
     if (template !== undefined) return capLength(template);
@@ -62,17 +78,34 @@ export function createNormaliser(routes: readonly string[]): Normaliser {
         .join("/"),
     );
   };
+  return function normalise(rawPath) {
+    const key = pathPart(rawPath);
+    let template = templates.get(key);
+    if (template === undefined) {
+      template = templateOf(cleanPath(key));
+      templates.set(key, template);
+    }
+    return template;
+  };
 }
 
+/** Normalisers by route list (JSON), and by the list object itself to skip the JSON per request. */
 const cache = new Map<string, Normaliser>();
+const byList = new WeakMap<readonly string[], Normaliser>();
 
-/** The normaliser of a route list, built on first use and reused by every later request. */
+/**
+ * The normaliser of a route list, built on first use and reused by every later request. A list is
+ * taken as immutable (config parses it once): the same array always gets the same normaliser.
+ */
 export function normaliserFor(routes: readonly string[]): Normaliser {
+  const known = byList.get(routes);
+  if (known) return known;
   const key = JSON.stringify(routes);
   let normalise = cache.get(key);
   if (!normalise) {
     normalise = createNormaliser(routes);
     cache.set(key, normalise);
   }
+  byList.set(routes, normalise);
   return normalise;
 }

@@ -1,23 +1,22 @@
 /**
  * pathStats: hono middleware that records one TrafficEvent per request it wraps. The duration is
- * measured around `await next()` (time to response headers); everything else — hashing the
- * client, deriving the id, normalising the path, waiting for the body size, delivering — runs
- * after the response inside `waitUntil`, so the client never waits for analytics and never sees
- * them fail (a failure is logged with its message only). Events of concurrent requests are
- * coalesced into one packed queue send (coalesce.ts).
+ * measured around `await next()` (time to response headers). On the request path it only takes
+ * the facts the request and response already hold and adds them to the isolate's open batch;
+ * hashing the client, deriving the id, normalising the path and delivering run when the batch is
+ * flushed (coalesce.ts, request-record.ts), after the responses were returned. So the client never
+ * waits for analytics and never sees them fail (a failure is logged with its message only), and
+ * each request's `waitUntil` awaits the flush its record joined, so none is lost.
  */
 import type { Context, Env as HonoEnv, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app-env";
 import { configOf } from "../config";
-import { type EventSink, eventSinkOf } from "../delivery/send-events";
+import { deliverEvents, type EventSink, eventSinkOf } from "../delivery/send-events";
 import type { Env } from "../env";
-import { validateTrafficEvent } from "../event";
-import { clientIpOf, hashClientIp } from "../event/client-hash";
-import { eventId, requestIdOf } from "../event/id";
 import { normaliserFor } from "../event/normalise";
 import { errorMessage } from "../shared/errors";
-import { measureBody } from "./body-bytes";
-import { type CoalesceOptions, coalescerFor, DEFAULT_COALESCE } from "./coalesce";
+import { type MeasuredResponse, measureBody } from "./body-bytes";
+import { type CoalesceOptions, Coalescer, CoalescerRegistry, DEFAULT_COALESCE } from "./coalesce";
+import { eventsOf, type RequestRecord, recordOf } from "./request-record";
 
 /** What recording needs from a request's environment. */
 export interface RecorderSetup {
@@ -45,72 +44,70 @@ export interface PathStatsOptions<E extends HonoEnv = AppEnv> {
 const isPathmeterEnv = (env: unknown): env is Env =>
   typeof env === "object" && env !== null && "EVENTS_QUEUE" in env && "DB" in env && "CLIENT_IP_SALT" in env;
 
+/** This Worker's setup per env object: built once, not per request. */
+const setups = new WeakMap<object, RecorderSetup>();
+
 function pathmeterSetup(env: unknown): RecorderSetup {
   if (!isPathmeterEnv(env))
     throw new Error(
       "pathStats() without options needs pathmeter's bindings; pass options.setup for other envs",
     );
-  return { salt: env.CLIENT_IP_SALT, routes: configOf(env).routes, sink: eventSinkOf(env) };
-}
-
-/** What is known about the request before it is handled. */
-interface RequestFacts {
-  ts: number;
-  method: string;
-  rawPath: string;
-  clientIp: string;
-  requestId: string;
-  colo: string | null;
-  country: string | null;
-}
-
-const cfText = (cf: unknown, key: "colo" | "country"): string | null => {
-  const value = typeof cf === "object" && cf !== null ? (cf as Record<string, unknown>)[key] : undefined;
-  return typeof value === "string" && value !== "" ? value : null;
-};
-
-function factsOf(request: Request, ts: number): RequestFacts {
-  const url = new URL(request.url);
-  return {
-    ts,
-    method: request.method,
-    rawPath: url.pathname + url.search,
-    clientIp: clientIpOf(request.headers),
-    requestId: requestIdOf(request.headers),
-    colo: cfText(request.cf, "colo"),
-    country: cfText(request.cf, "country"),
-  };
-}
-
-async function recordRequest(
-  facts: RequestFacts,
-  outcome: { status: number; durationMs: number; bytes: Promise<number | null> },
-  setup: RecorderSetup,
-  coalesce: CoalesceOptions,
-): Promise<void> {
-  const clientHash = await hashClientIp(setup.salt, facts.clientIp);
-  const candidate = {
-    id: await eventId(facts.ts, clientHash, facts.rawPath, facts.requestId),
-    ts: facts.ts,
-    method: facts.method,
-    path: normaliserFor(setup.routes)(facts.rawPath),
-    status: outcome.status,
-    durationMs: outcome.durationMs,
-    bytes: await outcome.bytes,
-    clientHash,
-    colo: facts.colo,
-    country: facts.country,
-    source: "gateway",
-  };
-  const checked = validateTrafficEvent(candidate);
-  // e.g. a WebDAV method outside HTTP_METHODS: said out loud, never sent half-valid.
-  if (!checked.ok)
-    throw new Error(`event not recorded (${checked.rejection.code}): ${checked.rejection.message}`);
-  await coalescerFor(setup.sink, coalesce).add(checked.value);
+  let setup = setups.get(env);
+  if (!setup) {
+    // Not cached when a setting cannot be parsed: it throws again, and is reported, next time.
+    setup = { salt: env.CLIENT_IP_SALT, routes: configOf(env).routes, sink: eventSinkOf(env) };
+    setups.set(env, setup);
+  }
+  return setup;
 }
 
 const logFailure = (error: unknown) =>
   console.error(`pathmeter: recording a request failed: ${errorMessage(error)}`);
+
+/** One coalescer of request records per sink and isolate; records become events at flush. */
+const coalescers = (options: CoalesceOptions) =>
+  new CoalescerRegistry<RequestRecord>(
+    (sink: EventSink) =>
+      new Coalescer<RequestRecord>(async (records) => deliverEvents(sink, await eventsOf(records)), options),
+  );
+const defaultCoalescers = coalescers(DEFAULT_COALESCE);
+
+/** The response measured; when measuring throws, the response as it is, of unknown size. */
+function measuredOrAsIs(response: Response, method: string): MeasuredResponse {
+  try {
+    return measureBody(response, method);
+  } catch (error) {
+    logFailure(error);
+    return { response, bytes: null };
+  }
+}
+
+/**
+ * Adds the request's record to its batch and returns the promise of that batch's flush (which
+ * never rejects). Sync up to the add, so a response of known size costs no promise of its own.
+ */
+function record<E extends HonoEnv>(
+  c: Context<E>,
+  timing: { ts: number; durationMs: number },
+  options: PathStatsOptions<E>,
+  registry: CoalescerRegistry<RequestRecord>,
+): Promise<unknown> {
+  const request = c.req.raw;
+  const measured = measuredOrAsIs(c.res, request.method);
+  // Only when rebuilt: hono's `c.res` setter copies every header into yet another Response.
+  if (measured.response !== c.res) c.res = measured.response;
+  const setup = options.setup ? options.setup(c) : pathmeterSetup(c.env);
+  const coalescer = registry.for(setup.sink);
+  const derivation = { salt: setup.salt, normalise: normaliserFor(setup.routes) };
+  const { bytes } = measured;
+  const { ts, durationMs } = timing;
+  const status = c.res.status;
+  if (!(bytes instanceof Promise))
+    return coalescer.add(recordOf(request, { ts, durationMs, status, bytes }, derivation));
+  return bytes
+    .then((sent) => coalescer.add(recordOf(request, { ts, durationMs, status, bytes: sent }, derivation)))
+    .catch(logFailure);
+}
 
 /**
  * Records every request this middleware wraps as one TrafficEvent (see the module comment).
@@ -138,29 +135,24 @@ const logFailure = (error: unknown) =>
  */
 export const pathStats = <E extends HonoEnv = AppEnv>(
   options: PathStatsOptions<E> = {},
-): MiddlewareHandler<E> =>
-  async function pathStats(c, next) {
-    const facts = factsOf(c.req.raw, Date.now());
+): MiddlewareHandler<E> => {
+  const registry = options.coalesce ? coalescers(options.coalesce) : defaultCoalescers;
+  return async function pathStats(c, next) {
+    const ts = Date.now();
     const started = performance.now();
     await next();
     const durationMs = performance.now() - started;
-
-    let bytes: Promise<number | null> = Promise.resolve(null);
+    let work: Promise<unknown>;
     try {
-      const measured = measureBody(c.res);
-      c.res = measured.response;
-      bytes = measured.bytes;
+      work = record(c, { ts, durationMs }, options, registry);
     } catch (error) {
       logFailure(error);
+      return;
     }
-    const status = c.res.status;
-    const work = (async () => {
-      const setup = options.setup ? options.setup(c) : pathmeterSetup(c.env);
-      await recordRequest(facts, { status, durationMs, bytes }, setup, options.coalesce ?? DEFAULT_COALESCE);
-    })().catch(logFailure);
     try {
       c.executionCtx.waitUntil(work);
     } catch {
       // No ExecutionContext (not running in a Worker): the work still runs, just unawaited.
     }
   };
+};

@@ -12,12 +12,42 @@ import { proxy } from "hono/proxy";
 import type { AppEnv } from "../app-env";
 import { ApiError } from "../shared/api-error";
 import { errorMessage } from "../shared/errors";
+import { NULL_BODY_STATUSES } from "./body-bytes";
 
 /** The upstream URL of a request: upstream origin + upstream base path + request path + query. */
 export function upstreamTarget(upstream: URL, requestUrl: string): string {
   const url = new URL(requestUrl);
   const base = upstream.pathname.replace(/\/+$/, "");
   return `${upstream.origin}${base}${url.pathname}${url.search}`;
+}
+
+/**
+ * Carries an upstream's 101 (a WebSocket accepted) past hono's proxy helper, which rebuilds every
+ * response around its body — and a 101's WebSocket is not a body, so the rebuild would throw and
+ * turn an accepted upgrade into a 502. The handler returns the upstream's response as it is.
+ */
+class Upgraded extends Error {
+  override name = "Upgraded";
+  constructor(readonly response: Response) {
+    super("the upstream switched protocols");
+  }
+}
+
+/**
+ * The upstream's response, without a body where its status allows none: an upstream that sends
+ * one with a 204 or 304 would otherwise make rebuilding the response throw, and the client get a
+ * 502 for an answer that arrived. The stray body is cancelled, releasing the connection.
+ */
+async function fetchUpstream(request: Request): Promise<Response> {
+  const response = await fetch(request);
+  if (response.status === 101) throw new Upgraded(response);
+  if (!response.body || !NULL_BODY_STATUSES.has(response.status)) return response;
+  response.body.cancel().catch(() => {});
+  return new Response(null, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
 }
 
 /**
@@ -37,8 +67,10 @@ export const proxyToUpstream = (): Handler<AppEnv> =>
         raw: c.req.raw,
         headers: { ...c.req.header(), host: undefined },
         redirect: "manual",
+        customFetch: fetchUpstream,
       });
     } catch (error) {
+      if (error instanceof Upgraded) return error.response;
       console.warn(`pathmeter: upstream unreachable: ${errorMessage(error)}`);
       throw new ApiError(502, "upstream_unreachable", "the upstream API could not be reached");
     }
