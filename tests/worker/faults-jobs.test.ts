@@ -6,25 +6,15 @@
  * row ever left D1 unarchived. A failing seed is in the test's name:
  * `npm run test:faults -- -t "concurrent jobs, seed N"`.
  */
-import { afterEach, beforeEach, expect, it, vi } from "vitest";
+import { expect, it } from "vitest";
 import { recordReliability } from "../reliability-record";
 import { archivedIds, runConcurrentJobsScenario, STARTERS } from "./faults-jobs";
-import { api, readAggregates, resetStorage, truthOf, uniqueById } from "./harness";
+import { withFaultScenarioSetup } from "./faults-setup";
+import { api, readAggregates, truthOf, uniqueById } from "./harness";
 
 const SEEDS = [31, 32];
 
-beforeEach(async () => {
-  await resetStorage();
-  vi.useFakeTimers({ toFake: ["Date"] });
-  vi.setSystemTime(Date.now());
-  // Injected failures are logged on purpose.
-  vi.spyOn(console, "error").mockImplementation(() => {});
-  vi.spyOn(console, "warn").mockImplementation(() => {});
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-  vi.useRealTimers();
-});
+withFaultScenarioSetup();
 
 for (const seed of SEEDS) {
   it(`concurrent jobs, seed ${seed}: aggregates equal the ground truth, nothing lost or archived twice`, async ({

@@ -6,26 +6,15 @@
  * name: `npm run test:faults -- -t "query, seed N"`.
  */
 import { env } from "cloudflare:test";
-import { afterEach, beforeEach, expect, it, vi } from "vitest";
+import { expect, it, vi } from "vitest";
 import { recordReliability } from "../reliability-record";
 import { QUERY_FAULTS, runQueryScenario } from "./faults-query";
-import { api, resetStorage } from "./harness";
+import { withFaultScenarioSetup } from "./faults-setup";
+import { api } from "./harness";
 
 const SEEDS = [21, 22];
 
-beforeEach(async () => {
-  await resetStorage();
-  // The snapshot job's one-write-per-second rule and its cron period need a clock the test moves.
-  vi.useFakeTimers({ toFake: ["Date"] });
-  vi.setSystemTime(Date.now());
-  // Injected failures are logged on purpose.
-  vi.spyOn(console, "error").mockImplementation(() => {});
-  vi.spyOn(console, "warn").mockImplementation(() => {});
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-  vi.useRealTimers();
-});
+withFaultScenarioSetup();
 
 for (const seed of SEEDS) {
   it(`query, seed ${seed}: stats answers equal the ground truth while the cache and KV fail`, async ({
