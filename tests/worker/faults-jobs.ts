@@ -14,18 +14,9 @@ import { vi } from "vitest";
 import { configOf } from "../../worker/src/config";
 import type { TrafficEvent } from "../../worker/src/event";
 import { JOBS as JOB_FNS } from "../../worker/src/jobs/registry";
+import type { CronJob } from "../../worker/src/manifest";
 import { type DrainContext, drain, drainContext } from "./faults-scenario";
-import {
-  api,
-  archivedEvents,
-  type CronJob,
-  DAY,
-  generateEvents,
-  HOUR,
-  random,
-  readAggregates,
-  runCron,
-} from "./harness";
+import { api, archivedEvents, DAY, generateEvents, HOUR, random, readAggregates, runCron } from "./harness";
 
 const JOBS = ["rollup", "archive", "cleanup", "snapshot"] as const satisfies readonly CronJob[];
 type ScenarioJob = (typeof JOBS)[number];
