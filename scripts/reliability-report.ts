@@ -88,7 +88,7 @@ const NOT_DONE = [
   "  queue). NOT yet in it: a second signal while the first drain runs, traffic that keeps",
   "  arriving during the drain, and D1 reads failing under the query API (tried once: health",
   "  answered 500 when its cache-counter read failed). Each suite runs a few seeds in `npm test`;",
-  "  more are one edit of its `SEEDS` away; `npm run test:faults -- -t \"seed N\"` replays one.",
+  '  more are one edit of its `SEEDS` away; `npm run test:faults -- -t "seed N"` replays one.',
   "- Found by the query scenario and fixed: a cached stats answer whose body failed while it was",
   "  read broke the response (now a miss, answered from D1), and `GET /api/snapshot` answered",
   "  500 while KV failed (now a coded 503 `unavailable`; the stats API never reads KV).",
