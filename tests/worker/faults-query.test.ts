@@ -8,7 +8,8 @@
 import { env } from "cloudflare:test";
 import { expect, it, vi } from "vitest";
 import { recordReliability } from "../reliability-record";
-import { QUERY_FAULTS, runQueryScenario } from "./faults-query";
+import { runQueryScenario } from "./faults-query";
+import { QUERY_FAULTS } from "./faults-query-arm";
 import { withFaultScenarioSetup } from "./faults-setup";
 import { api } from "./harness";
 

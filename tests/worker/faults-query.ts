@@ -8,25 +8,12 @@
  * here from the events alone. Each phase also runs the snapshot job with one of its KV puts failing
  * (faults-snapshot.ts).
  */
-import { env } from "cloudflare:test";
-import { type MockInstance, vi } from "vitest";
 import type { TrafficEvent } from "../../worker/src/event";
 import { flatten, getStats, parseCsv } from "./api-stats-fixtures";
 import { byPath, figures, groupRows, inRange, type Range } from "./faults-groups";
+import { armQueryFault, QUERY_FAULTS, type QueryFault } from "./faults-query-arm";
 import { snapshotUnderKvFault } from "./faults-snapshot";
 import { api, generateEvents, HOUR, load, random, runCron, uniqueById } from "./harness";
-
-export const QUERY_FAULTS = [
-  "none",
-  "cache-match-throws",
-  "cache-put-throws",
-  "cache-down",
-  "cache-body-breaks",
-  "kv-get-throws",
-  "kv-put-throws",
-  "cache-counts-fail",
-] as const;
-export type QueryFault = (typeof QUERY_FAULTS)[number];
 
 type Endpoint = "summary" | "paths" | "timeseries" | "compare";
 const ENDPOINTS: readonly Endpoint[] = ["summary", "paths", "timeseries", "compare"];
@@ -57,52 +44,6 @@ export interface QueryScenarioResult {
   /** Answers whose numbers differ from the ground truth, described. */
   mismatches: string[];
   snapshotRuns: { failed: number; published: number };
-}
-
-const realMatch = caches.default.match.bind(caches.default);
-
-/** A cache hit whose body fails while it is read (a storage error after the headers). */
-async function brokenHit(key: RequestInfo | URL): Promise<Response | undefined> {
-  const stored = await realMatch(key);
-  if (!stored) return undefined;
-  const body = new ReadableStream({
-    pull(controller) {
-      controller.error(new Error("injected: cache body read failed"));
-    },
-  });
-  return new Response(body, { headers: stored.headers });
-}
-
-/** Arms `fault` until the returned function is called. */
-function armQueryFault(fault: QueryFault): () => void {
-  const unavailable = () => Promise.reject(new Error(`injected: ${fault}`));
-  const spies: MockInstance[] = [];
-  if (fault === "cache-match-throws" || fault === "cache-down")
-    spies.push(vi.spyOn(caches.default, "match").mockImplementation(unavailable));
-  if (fault === "cache-put-throws" || fault === "cache-down")
-    spies.push(vi.spyOn(caches.default, "put").mockImplementation(unavailable));
-  if (fault === "cache-body-breaks")
-    spies.push(vi.spyOn(caches.default, "match").mockImplementation(brokenHit));
-  if (fault === "kv-get-throws") spies.push(vi.spyOn(env.SNAPSHOTS, "get").mockImplementation(unavailable));
-  if (fault === "kv-put-throws") spies.push(vi.spyOn(env.SNAPSHOTS, "put").mockImplementation(unavailable));
-  if (fault === "cache-counts-fail") {
-    const prepare = env.DB.prepare.bind(env.DB);
-    // The counters' upsert fails when it runs; every other statement is untouched.
-    spies.push(
-      vi
-        .spyOn(env.DB, "prepare")
-        .mockImplementation((sql: string) =>
-          prepare(
-            sql.startsWith("INSERT INTO pipeline_counters") && sql.includes("stats_cache_hits")
-              ? "SELECT json('injected: not json')"
-              : sql,
-          ),
-        ),
-    );
-  }
-  return () => {
-    for (const spy of spies) spy.mockRestore();
-  };
 }
 
 /** Rows of an answer as `key: counts`, sorted; rows without any request are left out (zero points). */
@@ -210,6 +151,27 @@ async function checkOps(tally: QueryScenarioResult): Promise<void> {
     tally.mismatches.push(`snapshot answered ${snapshot.status} ${body}`);
 }
 
+/** One query under one fault, twice (the second call may be answered from the cache), then health. */
+async function queryUnderFault(
+  query: Parameters<typeof checkQuery>[0],
+  fault: QueryFault,
+  truth: readonly TrafficEvent[],
+  tally: QueryScenarioResult,
+): Promise<void> {
+  tally.faults[fault] += 1;
+  tally.queries += 1;
+  const restore = armQueryFault(fault);
+  try {
+    for (const _ of [1, 2]) {
+      const mismatch = await checkQuery(query, truth, tally);
+      if (mismatch) tally.mismatches.push(`[${fault}] ${mismatch}`);
+    }
+    await checkOps(tally);
+  } finally {
+    restore();
+  }
+}
+
 /** How much of the scenario to run: traffic phases, and queries after each. */
 export interface QueryScenarioSize {
   phases: number;
@@ -263,23 +225,15 @@ export async function runQueryScenario(
     if (rand() < 0.5) await runCron("rollup", Date.now());
     const truth = uniqueById(stored);
     for (let q = 0; q < size.queriesPerPhase; q++) {
-      const fault = QUERY_FAULTS[Math.floor(rand() * QUERY_FAULTS.length)] ?? "none";
       const endpoint = ENDPOINTS[Math.floor(rand() * ENDPOINTS.length)] ?? "summary";
       const range = ranges[Math.floor(rand() * ranges.length)] ?? open;
       const query = { endpoint, csv: endpoint !== "summary" && rand() < 0.5, range, base: closed };
-      tally.faults[fault] += 1;
-      tally.queries += 1;
-      const restore = armQueryFault(fault);
-      try {
-        // Twice: the second call may be answered from the cache.
-        for (const _ of [1, 2]) {
-          const mismatch = await checkQuery(query, truth, tally);
-          if (mismatch) tally.mismatches.push(`[${fault}] ${mismatch}`);
-        }
-        await checkOps(tally);
-      } finally {
-        restore();
-      }
+      await queryUnderFault(
+        query,
+        QUERY_FAULTS[Math.floor(rand() * QUERY_FAULTS.length)] ?? "none",
+        truth,
+        tally,
+      );
     }
     await snapshotUnderKvFault(rand, truth, tally.snapshotRuns, (s) => tally.mismatches.push(s));
   }
