@@ -7,7 +7,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { Log, LogLevel, Miniflare, MiniflareCoreError } from "miniflare";
+import { Log, LogLevel, Miniflare, MiniflareCoreError, type MiniflareOptions } from "miniflare";
 import { manifest, type VarName } from "../worker/src/manifest";
 import { errorMessage } from "../worker/src/shared/errors";
 import { startDemoUpstream } from "./demo-upstream";
@@ -35,6 +35,11 @@ export interface LocalStackOptions {
   vars?: Partial<Record<VarName, string>>;
   /** Fire the manifest's cron schedules on the local clock (UTC). @default true */
   crons?: boolean;
+  /**
+   * Adjusts the Miniflare options just before workerd starts. A test hook: the fault scenarios
+   * swap a binding for a wrapper that fails (tests/e2e/faults-queue.ts). npm start never sets it.
+   */
+  adjustMiniflare?: (options: MiniflareOptions) => MiniflareOptions;
   log?: (line: string) => void;
 }
 
@@ -76,6 +81,7 @@ interface WorkerdSettings {
   bundleDir: string;
   secrets: { ADMIN_TOKEN: string; CLIENT_IP_SALT: string };
   vars: Partial<Record<VarName, string>>;
+  adjust?: LocalStackOptions["adjustMiniflare"];
 }
 
 /** Builds the bundle and starts it in workerd with the manifest's bindings and persisted state. */
@@ -85,7 +91,7 @@ async function startWorkerd(settings: WorkerdSettings): Promise<Miniflare> {
   try {
     const bundle = await buildWorker(bundleDir);
     const bindings = miniflareBindings({ secrets: settings.secrets, vars: settings.vars });
-    mf = new Miniflare({
+    const options: MiniflareOptions = {
       ...bindings,
       modules: true,
       scriptPath: bundle.file,
@@ -99,7 +105,8 @@ async function startWorkerd(settings: WorkerdSettings): Promise<Miniflare> {
       // No colo/country locally (and no fetch of Cloudflare's cf.json, which needs the internet).
       cf: { httpProtocol: "HTTP/1.1" },
       log: new Log(LogLevel.WARN),
-    });
+    };
+    mf = new Miniflare(settings.adjust ? settings.adjust(options) : options);
     await mf.ready;
     return mf;
   } catch (error) {
@@ -196,6 +203,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         UPSTREAM_URL: upstream.url,
         DEAD_LETTER_QUEUE: manifest.queues.deadLetters.name,
       },
+      adjust: options.adjustMiniflare,
     });
     await applyMigrations(mf, log);
   } catch (error) {

@@ -4,6 +4,10 @@
  * once the Worker answers its health check; SIGINT/SIGTERM/SIGHUP stop it cleanly (queued events
  * are stored first, then workerd and the demo upstream stop, exit code 0). However npm start ends,
  * even by SIGKILL, workerd does not outlive it (the watchdog in scripts/lib/workerd-shielded.sh).
+ *
+ * package.json runs it as `node --import tsx scripts/start.ts`, not through the tsx CLI: the CLI
+ * relays signals to its child and SIGKILLs it when the child does not acknowledge one within
+ * 30 ms — on a busy machine that killed the stack before it could store the queued events.
  */
 import { createRequire } from "node:module";
 import path from "node:path";

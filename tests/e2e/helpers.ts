@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { LocalStack } from "../../scripts/local-stack";
+import type { TrafficEvent } from "../../worker/src/event";
 
 export const HOUR_MS = 3_600_000;
 
@@ -18,8 +19,11 @@ export async function tempStateDir(): Promise<{ dir: string; remove: () => Promi
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
+/** Where a running stack answers and its admin token: a LocalStack, or `npm start` in a child process. */
+export type StackAddress = Pick<LocalStack, "url" | "adminToken">;
+
 /** The pathmeter API of a running stack, with its bearer token. */
-export function adminApi(stack: LocalStack) {
+export function adminApi(stack: StackAddress) {
   const headers = { Authorization: `Bearer ${stack.adminToken}` };
   const base = `${stack.url}/_pathmeter`;
   const getJson = async <T>(route: string): Promise<T> => {
@@ -46,6 +50,15 @@ export function adminApi(stack: LocalStack) {
   };
 }
 
+/** An event as the tests send it to the ingest API: with its id, so duplicates are recognisable. */
+export type IngestedEvent = Pick<
+  TrafficEvent,
+  "id" | "ts" | "path" | "status" | "durationMs" | "clientHash"
+> & {
+  method: string;
+  bytes?: number;
+};
+
 /** The summary as documented in ARCHITECTURE.md. */
 export interface Summary {
   from: string;
@@ -70,7 +83,7 @@ export interface Summary {
  * are stored (something was counted twice) and, with the last value seen, at the deadline.
  */
 export async function waitForEventsStored(
-  stack: LocalStack,
+  stack: StackAddress,
   expected: number,
   timeoutMs = 60_000,
 ): Promise<void> {

@@ -8,21 +8,20 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalStack, startLocalStack } from "../../scripts/local-stack";
 import { manifest } from "../../worker/src/manifest";
-import { adminApi, floorHour, HOUR_MS, seededRandom, tempStateDir, waitForEventsStored } from "./helpers";
+import {
+  adminApi,
+  floorHour,
+  HOUR_MS,
+  type IngestedEvent,
+  seededRandom,
+  tempStateDir,
+  waitForEventsStored,
+} from "./helpers";
 
 const DAY_MS = 24 * HOUR_MS;
 const JOBS = ["rollup", "archive", "cleanup", "capacity", "snapshot", "snapshotPrune"] as const;
 
-interface IngestEvent {
-  id: string;
-  ts: number;
-  method: string;
-  path: string;
-  status: number;
-  durationMs: number;
-  clientHash: string;
-  bytes: number;
-}
+type IngestEvent = IngestedEvent & { bytes: number };
 
 /** ~1,800 events over the last 6 days (a minute of margin at both ends), 150 clients. */
 function generate(now: number): IngestEvent[] {

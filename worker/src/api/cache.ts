@@ -12,7 +12,8 @@
  * event can be accepted for it any more (older than MAX_EVENT_AGE_DAYS).
  *
  * Answers carry an ETag (SHA-256 of the body); `If-None-Match` with it gets a 304. A failing
- * cache (match or put throwing) is skipped: the answer then comes from D1, never an error.
+ * cache (match, put or the read of an entry's body throwing) is skipped: the answer then comes
+ * from D1, never an error.
  */
 import type { z } from "@hono/zod-openapi";
 import type { Context, MiddlewareHandler } from "hono";
@@ -140,7 +141,12 @@ export const statsCache = (policy: CachePolicy): MiddlewareHandler<AppEnv> =>
       readDataVersion(db),
       safely("match", () => caches.default.match(key)),
     ]);
-    const hit = stored?.headers.get(VERSION_HEADER) === version ? stored : undefined;
+    // The body is read here, not streamed through: a read that fails half-way is a miss, never
+    // a broken answer (entries are small JSON/CSV).
+    const hit =
+      stored && stored.headers.get(VERSION_HEADER) === version
+        ? await safely("read", async () => ({ body: await stored.text(), headers: stored.headers }))
+        : undefined;
     if (hit) {
       const write = countHit(db);
       if (write) await afterAnswer(c, write);

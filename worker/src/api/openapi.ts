@@ -59,6 +59,7 @@ registry.registerPath({
   responses: {
     200: json(object("{version, generatedAt, paths: [...]}"), "the snapshot"),
     404: failure("none yet"),
+    503: failure("KV is unavailable (the stats API still answers)"),
     ...guarded,
   },
 });
