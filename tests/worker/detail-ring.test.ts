@@ -102,8 +102,8 @@ describe("cleanup of a day alone in its slot", () => {
     await expect(cleanupJob()(context)).rejects.toThrow(/injected/);
     vi.restoreAllMocks();
     expect(await rowsOf(F)).toBe(500);
-    const report = (await cleanupJob()(context)) as { details: { days: DayReport[] } };
-    const day = report.details.days.find((d) => d.day === iso(F));
+    const report = await cleanupJob()(context);
+    const day = (report.details.days as DayReport[]).find((d) => d.day === iso(F));
     expect(day).toEqual({ day: iso(F), deleted: 500, done: true, emptiedBy: "drop" });
     expect(await rowsOf(F)).toBe(0);
   });
