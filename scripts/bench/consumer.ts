@@ -90,7 +90,7 @@ function consumerNotes(consumerRate: number, rawRate: number): string[] {
     rawRate < TARGET_EVENTS_PER_S
       ? `The raw-insert floor itself is ${Math.round(rawRate).toLocaleString("en-US")} events/s here, below the ` +
         "target: on this machine the per-row cost of local D1 (Miniflare's SQLite-backed D1, persisted to " +
-        "disk; every row also enters the random-id unique index and the ts index) bounds both sides, and " +
+        "disk; every row also enters the random-id unique index) bounds both sides, and " +
         "the load average during the run (params) shows how much the cores were shared; the consumer " +
         `reaches ${Math.round((consumerRate / rawRate) * 100)}% of that floor.`
       : "The raw insert reaches the target here, so the consumer's own statements are what is missing.";
