@@ -1,8 +1,9 @@
 /**
  * `npm run reliability:report`: runs the reliability suites (hostile input, access, secrets,
- * unparseable settings, how npm start stops) and writes docs/reliability.md from their actual
+ * unparseable settings, how npm start stops, the short load run) and writes docs/reliability.md from their actual
  * results — the figures each test recorded in its `task.meta` (tests/reliability-record.ts) and
- * every test's pass/fail — so the README's claims link to evidence anyone can re-run.
+ * every test's pass/fail — so the README's claims link to evidence anyone can re-run. Its "Load"
+ * section is the last `npm run load`'s record (docs/bench/load-run.json; scripts/load/section.ts).
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -10,6 +11,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { ReliabilityRecord } from "../tests/reliability-record";
 import { REPO_ROOT } from "./lib/build";
+import { readLoadRecord } from "./load/report";
+import { renderLoadSection } from "./load/section";
 
 const SUITES = [
   "tests/worker/faults-runner.test.ts",
@@ -24,6 +27,7 @@ const SUITES = [
   "tests/worker/config-problems.test.ts",
   "tests/infra/secrets-absent.test.ts",
   "tests/e2e/start-stop.test.ts",
+  "tests/e2e/load.test.ts",
 ];
 
 interface JsonReport {
@@ -59,7 +63,7 @@ function runSuites(): JsonReport {
 
 const cell = (n: number) => (n === 0 ? "0" : `**${n}**`);
 
-function render(report: JsonReport, commit: string): string {
+function render(report: JsonReport, commit: string, loadSection: string): string {
   const tests = report.testResults.flatMap((file) =>
     file.assertionResults.map((t) => ({ ...t, file: path.relative(REPO_ROOT, file.name) })),
   );
@@ -92,6 +96,7 @@ function render(report: JsonReport, commit: string): string {
     "|---|---:|---|---:|---:|---:|---|",
     ...rows,
     "",
+    loadSection,
     "## Every check",
     "",
     ...checks,
@@ -110,13 +115,12 @@ function render(report: JsonReport, commit: string): string {
     "  cleaned event, arriving within MAX_EVENT_AGE_DAYS, was counted twice. Fixed on main by the",
     "  write path (issue 8: rows are deleted only once their day has left the acceptance window);",
     "  the scenario now passes and guards it.",
-    "- The load run (autocannon against the local gateway: requests/s, latency with and without",
-    "  recording, queue drain time, memory over the run) is not done yet.",
     "",
   ].join("\n");
 }
 
 const report = runSuites();
 const commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: REPO_ROOT }).toString().trim();
-writeFileSync(path.join(REPO_ROOT, "docs", "reliability.md"), render(report, commit));
+const loadSection = renderLoadSection(readLoadRecord());
+writeFileSync(path.join(REPO_ROOT, "docs", "reliability.md"), render(report, commit, loadSection));
 console.log("wrote docs/reliability.md");

@@ -1,13 +1,15 @@
 /**
  * Builds the bench-only Worker entries in scripts/bench/workers/ with the same esbuild settings
  * as the production bundle (ESM, workerd conditions), so the two sides of a comparison differ
- * only in what their code does.
+ * only in what their code does, and starts a bench-only gateway on its own port.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { build } from "esbuild";
+import { Log, LogLevel, Miniflare } from "miniflare";
 import { REPO_ROOT, workerBuildOptions } from "../lib/build";
+import { miniflareBindings } from "../lib/miniflare-options";
 
 export interface BenchWorkerBundle {
   dir: string;
@@ -24,4 +26,27 @@ export async function buildBenchWorker(name: string): Promise<BenchWorkerBundle>
     outfile: file,
   });
   return { dir, file, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** A bench-only gateway Worker on its own port, with the local stack's bindings. */
+export function benchGateway(bundle: BenchWorkerBundle, upstreamUrl: string): Miniflare {
+  // No consumer and no live hub: the bench Workers only proxy (and record, or not).
+  const {
+    queueConsumers: _none,
+    durableObjects: _noHub,
+    ...bindings
+  } = miniflareBindings({
+    secrets: { ADMIN_TOKEN: "bench-token", CLIENT_IP_SALT: "bench-salt" },
+    vars: { UPSTREAM_URL: upstreamUrl },
+  });
+  return new Miniflare({
+    ...bindings,
+    modules: true,
+    scriptPath: bundle.file,
+    modulesRoot: bundle.dir,
+    host: "127.0.0.1",
+    port: 0,
+    cf: { httpProtocol: "HTTP/1.1" },
+    log: new Log(LogLevel.WARN),
+  });
 }

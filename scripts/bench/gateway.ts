@@ -10,11 +10,9 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
-import { Log, LogLevel, Miniflare } from "miniflare";
 import { startDemoUpstream } from "../demo-upstream";
-import { miniflareBindings } from "../lib/miniflare-options";
 import { startLocalStack } from "../local-stack";
-import { type BenchWorkerBundle, buildBenchWorker } from "./bench-worker";
+import { benchGateway, buildBenchWorker } from "./bench-worker";
 import { type LoadRequest, runLoad } from "./load";
 import { waitForStoredEvents } from "./stored-events";
 import type { Bench, BenchMetric, BenchResult } from "./types";
@@ -55,24 +53,6 @@ async function round(side: Side, offset: number, count: number, measure: boolean
   side.requests += result.requests;
   side.elapsedMs += result.elapsedMs;
   side.roundRates.push((result.requests / result.elapsedMs) * 1000);
-}
-
-/** A bench-only gateway Worker on its own port, with the local stack's bindings. */
-function benchGateway(bundle: BenchWorkerBundle, upstreamUrl: string): Miniflare {
-  const { queueConsumers: _none, ...bindings } = miniflareBindings({
-    secrets: { ADMIN_TOKEN: "bench-token", CLIENT_IP_SALT: "bench-salt" },
-    vars: { UPSTREAM_URL: upstreamUrl },
-  });
-  return new Miniflare({
-    ...bindings,
-    modules: true,
-    scriptPath: bundle.file,
-    modulesRoot: bundle.dir,
-    host: "127.0.0.1",
-    port: 0,
-    cf: { httpProtocol: "HTTP/1.1" },
-    log: new Log(LogLevel.WARN),
-  });
 }
 
 const rate = (side: Side) => (side.requests / side.elapsedMs) * 1000;

@@ -75,7 +75,7 @@ function markdown(file: ResultsFile): string {
   for (const r of file.results) {
     lines.push("", `## ${r.title}`, "", r.method, "");
     lines.push(
-      `Run ${r.finishedAt} with \`npm run bench -- ${r.bench}\` on ${describeMachine(r.machine)}.`,
+      `Run ${r.finishedAt} with \`${r.command ?? `npm run bench -- ${r.bench}`}\` on ${describeMachine(r.machine)}.`,
       "",
     );
     lines.push("| metric | value | target | met |", "| --- | ---: | --- | --- |");

@@ -28,6 +28,8 @@ export interface BenchResult {
   notes?: string[];
   /** ISO-8601 time the bench finished. */
   finishedAt: string;
+  /** How to re-run it, when not `npm run bench -- <bench>` (e.g. `npm run load`). */
+  command?: string;
 }
 
 export interface Bench {
