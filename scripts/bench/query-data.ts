@@ -2,7 +2,8 @@
  * Aggregates for the query benchmark, written straight into a fresh local D1 (no events): 90
  * days × 1,000 paths of hourly counters, hourly sketches for the last HOURLY_SKETCH_DAYS (30) and
  * daily sketches before them — what rollup and tiering leave — plus the all-paths total sketches,
- * and every day older than HOT_DAYS marked as cleaned (unique clients from the HyperLogLogs, as
+ * the daily pre-merged sketches of each closed day still kept hourly (migrations/0006), and every
+ * day older than HOT_DAYS marked as cleaned (unique clients from the HyperLogLogs, as
  * after archive and cleanup). One statement per day and table, rows generated in SQL.
  */
 import type { Miniflare } from "miniflare";
@@ -22,24 +23,41 @@ const VARIANTS = 40;
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex");
 
-/** Latency sketches of ~40 buckets and sparse HyperLogLogs of ~60 clients, as hex. */
-async function sketchVariants(): Promise<{ latency: string[]; clients: string[] }> {
+interface Variants {
+  latency: string[];
+  clients: string[];
+}
+
+/**
+ * Hourly sketches — latency of ~40 buckets and sparse HyperLogLogs of ~60 clients — and what 24
+ * of them merge into (a day's pre-merged sketch: wider histograms, dense HyperLogLogs), as hex.
+ */
+async function sketchVariants(): Promise<{ hourly: Variants; daily: Variants }> {
   const rand = seededRandom(9);
-  const latency: string[] = [];
-  const clients: string[] = [];
+  const hourly: Variants = { latency: [], clients: [] };
+  const daily: Variants = { latency: [], clients: [] };
   for (let v = 0; v < VARIANTS; v++) {
-    const histogram = new Map<number, number>();
-    const base = 5 + rand() * 200;
-    for (let i = 0; i < 400; i++) {
-      const bucket = bucketOf(base * (0.5 + rand() * 3));
-      histogram.set(bucket, (histogram.get(bucket) ?? 0) + 1);
+    const day = new Map<number, number>();
+    const dayClients = new HyperLogLog();
+    for (let h = 0; h < 24; h++) {
+      const histogram = new Map<number, number>();
+      const base = 5 + rand() * 200;
+      for (let i = 0; i < 400; i++) {
+        const bucket = bucketOf(base * (0.5 + rand() * 3));
+        histogram.set(bucket, (histogram.get(bucket) ?? 0) + 1);
+        day.set(bucket, (day.get(bucket) ?? 0) + 1);
+      }
+      const hll = new HyperLogLog();
+      for (let i = 0; i < 60; i++) hll.add(`client-${Math.floor(rand() * 5_000)}`);
+      dayClients.merge(hll);
+      if (h > 0) continue;
+      hourly.latency.push(hex(encodeLatency(histogram)));
+      hourly.clients.push(hex(await encodeHll(hll)));
     }
-    latency.push(hex(encodeLatency(histogram)));
-    const hll = new HyperLogLog();
-    for (let i = 0; i < 60; i++) hll.add(`client-${Math.floor(rand() * 5_000)}`);
-    clients.push(hex(await encodeHll(hll)));
+    daily.latency.push(hex(encodeLatency(day)));
+    daily.clients.push(hex(await encodeHll(dayClients, "fast")));
   }
-  return { latency, clients };
+  return { hourly, daily };
 }
 
 export const benchPath = (p: number) => `/api/v1/resource-${p}/items/:id`;
@@ -73,9 +91,10 @@ export async function loadAggregates(db: BenchD1, end: number, log: (line: strin
                unhex(json_extract(?5, '$[' || (abs(random()) % ${VARIANTS}) || ']')), 1
              FROM json_each(?3) h, json_each(?4) p`,
           )
-          .bind(kind, grain, starts, who, JSON.stringify(variants[kind]))
+          .bind(kind, grain, starts, who, JSON.stringify(variants.hourly[kind]))
           .run();
     await writeRollups(db, day, day + DAY_MS < end);
+    if (grain === "hour" && day + DAY_MS < end) await writePremerged(db, day, paths, variants.daily);
     if (end - day > HOT_DAYS * DAY_MS)
       await db
         .prepare("INSERT INTO day_lifecycle (day, cleaning_since, cleaned_at) VALUES (?1, ?2, ?2)")
@@ -88,6 +107,28 @@ export async function loadAggregates(db: BenchD1, end: number, log: (line: strin
     .prepare("INSERT INTO rollup_pending (hour) VALUES (?1)")
     .bind(Math.floor(Date.now() / HOUR_MS) * HOUR_MS)
     .run();
+}
+
+/** The day's pre-merged sketches and its fingerprint, as the rollup job writes them (jobs/premerge-days.ts). */
+async function writePremerged(db: BenchD1, day: number, paths: string, variants: Variants): Promise<void> {
+  await db
+    .prepare(
+      `INSERT INTO sketch_days (day, fingerprint) SELECT ?1, count(*) + sum(version) FROM path_sketches
+       WHERE grain = 'hour' AND start >= ?1 AND start < ?1 + ?2`,
+    )
+    .bind(day, DAY_MS)
+    .run();
+  for (const kind of ["latency", "clients"] as const)
+    await db
+      .prepare(
+        `INSERT INTO path_sketches_premerged (kind, path, method, day, fingerprint, sketch)
+         SELECT ?1, p.value, CASE p.value WHEN '*' THEN '*' ELSE 'GET' END, ?2,
+           (SELECT fingerprint FROM sketch_days WHERE day = ?2),
+           unhex(json_extract(?4, '$[' || (abs(random()) % ${VARIANTS}) || ']'))
+         FROM json_each(?3) p`,
+      )
+      .bind(kind, day, JSON.stringify([...JSON.parse(paths), "*"]), JSON.stringify(variants[kind]))
+      .run();
 }
 
 const SUMS = "sum(requests), sum(status_4xx), sum(status_5xx), sum(duration_sum_ms), max(duration_max_ms)";

@@ -10,6 +10,7 @@ import { liveBench } from "./live";
 import { queryBench } from "./query";
 import { rowsBench } from "./rows";
 import type { Bench } from "./types";
+import { validationBench } from "./validation";
 
 export const benches: readonly Bench[] = [
   consumerBench,
@@ -17,6 +18,7 @@ export const benches: readonly Bench[] = [
   archiveBench,
   rowsBench,
   queryBench,
+  validationBench,
   liveBench,
   bundleBench,
 ];

@@ -13,7 +13,7 @@ import { daysCleaning } from "./day-lifecycle";
 import { slotRows } from "./detail-slots";
 import type { HourRange, PathFilter } from "./read-stats";
 import { type Grouping, groupByKey, keyColumns, keyOfRow, rowFilterSql, sketchKeys } from "./stats-grouping";
-import { fromHex, readCoveringSketchRows } from "./stats-latency";
+import { fromHex, readCoveringSketchRows } from "./stats-sketch-rows";
 
 /** Starts (epoch ms) of the UTC days in range on which cleanup may have deleted detail rows. */
 async function cleanedDays(db: D1Database, range: HourRange): Promise<Set<number>> {

@@ -7,6 +7,7 @@
  * rollup_pending in the same transaction as their counters, so answers stay exact.
  */
 import { DAY_MS } from "../shared/time";
+import { invalidatePremergeStatement } from "./sketch-premerge";
 
 const SUMS = `sum(requests), sum(status_4xx), sum(status_5xx), sum(duration_sum_ms), max(duration_max_ms)`;
 const REPLACE = `requests = excluded.requests, status_4xx = excluded.status_4xx, status_5xx = excluded.status_5xx,
@@ -14,9 +15,10 @@ const REPLACE = `requests = excluded.requests, status_4xx = excluded.status_4xx,
 const DAY_NOT_PENDING = "NOT EXISTS (SELECT 1 FROM rollup_pending WHERE hour >= ?1 AND hour < ?1 + ?2)";
 
 /**
- * Statements to run right after the hour left rollup_pending (same batch): the hour's total, and
- * — when the hour's day is over (ends at or before `closedBefore`) and none of its hours is
- * pending — the day's per-path rows and its total.
+ * Statements to run right after the hour left rollup_pending (same batch): the hour's total, the
+ * day's pre-merged sketches marked for a new merge (the hour's sketches changed), and — when the
+ * hour's day is over (ends at or before `closedBefore`) and none of its hours is pending — the
+ * day's per-path rows and its total.
  */
 export function counterRollupStatements(
   db: D1Database,
@@ -30,6 +32,7 @@ export function counterRollupStatements(
          ON CONFLICT (hour) DO UPDATE SET ${REPLACE}`,
       )
       .bind(hour),
+    invalidatePremergeStatement(db, hour),
   ];
   const day = hour - (hour % DAY_MS);
   if (day + DAY_MS > closedBefore) return statements;

@@ -34,10 +34,10 @@ export interface IngestContext {
 
 /** Events starting more than this far ahead of the server clock are `in_future`. */
 export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
-const MAX_REQUEST_ID_LENGTH = 200;
+export const MAX_REQUEST_ID_LENGTH = 200;
 /** A hash, never an address: no dots or colons, so a raw IP cannot pass as a clientHash. */
-const CLIENT_HASH = /^[\w-]{1,64}$/;
-const CLIENT_IP = /^[0-9A-Fa-f:.]{2,45}$/;
+export const CLIENT_HASH = /^[\w-]{1,64}$/;
+export const CLIENT_IP = /^[0-9A-Fa-f:.]{2,45}$/;
 
 /** The client hash of an event: its clientIp hashed with the salt, its clientHash, or hash(""). */
 async function clientOf(event: Record<string, unknown>, salt: string): Promise<Validated<string>> {
@@ -89,16 +89,40 @@ export async function ingestEvent(item: unknown, context: IngestContext): Promis
     return reject("invalid_event", `requestId must be a string of 1..${MAX_REQUEST_ID_LENGTH} characters`);
   const client = await clientOf(item, context.salt);
   if (!client.ok) return client;
+  return buildIngestedEvent(
+    { id, ts: ts.value, method: upperMethod, path, status, durationMs, bytes, requestId },
+    client.value,
+    context,
+  );
+}
 
+/** The checked fields of an ingested event (before its client hash and id are settled). */
+export interface CheckedFields {
+  id?: string | undefined;
+  ts: number;
+  method: string;
+  path: string;
+  status: number;
+  durationMs: number;
+  bytes?: number | null | undefined;
+  requestId?: string | undefined;
+}
+
+/** The TrafficEvent of checked fields: path normalised, id derived as the gateway derives it. */
+export async function buildIngestedEvent(
+  fields: CheckedFields,
+  clientHash: string,
+  context: IngestContext,
+): Promise<Validated<TrafficEvent>> {
   return validateTrafficEvent({
-    id: id ?? (await eventId(ts.value, client.value, path, requestId ?? "")),
-    ts: ts.value,
-    method: upperMethod,
-    path: context.normalise(path),
-    status,
-    durationMs,
-    bytes: bytes ?? null,
-    clientHash: client.value,
+    id: fields.id ?? (await eventId(fields.ts, clientHash, fields.path, fields.requestId ?? "")),
+    ts: fields.ts,
+    method: fields.method,
+    path: context.normalise(fields.path),
+    status: fields.status,
+    durationMs: fields.durationMs,
+    bytes: fields.bytes ?? null,
+    clientHash,
     colo: null,
     country: null,
     source: "ingest",

@@ -1,11 +1,13 @@
 /**
  * The rollup job (hourly, a few minutes past the hour): every closed hour marked in
  * rollup_pending — late data included — is rolled up (rollup-hour.ts), then hourly sketches
- * older than HOURLY_SKETCH_DAYS are merged into daily ones (tier-sketches.ts).
+ * older than HOURLY_SKETCH_DAYS are merged into daily ones (tier-sketches.ts), and closed days
+ * still kept hourly get their daily pre-merged sketches for the query API (premerge-days.ts).
  */
 import { pendingHours } from "../db/rollup-inputs";
 import { DAY_MS, dayStartOf, hourOf, isoTime } from "../shared/time";
 import type { JobFn } from "./job";
+import { premergeDays } from "./premerge-days";
 import { type HourRollup, rollupHour } from "./rollup-hour";
 import { tierSketches } from "./tier-sketches";
 
@@ -24,6 +26,7 @@ export const rollup: JobFn = async function rollup({ env, config, now }) {
   }
   const tierCutoff = dayStartOf(now) - config.hourlySketchDays * DAY_MS;
   const tiering = await tierSketches(env.DB, tierCutoff);
+  const premerge = await premergeDays(env.DB, tierCutoff, closedBefore);
   return {
     outcome: "ok",
     details: {
@@ -32,6 +35,7 @@ export const rollup: JobFn = async function rollup({ env, config, now }) {
       hoursLeftPending: stillPending,
       ...totals,
       tiering: { before: isoTime(tierCutoff), ...tiering },
+      premerge,
     },
   };
 };

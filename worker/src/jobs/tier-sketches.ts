@@ -2,8 +2,11 @@
  * Tiering: hourly sketches older than the cutoff are merged into one daily sketch per
  * (path, method, day) and deleted, in the same D1 batch (daily write by compare-and-swap, hourly
  * rows deleted only at the version read), so the day's numbers never change while it happens.
- * Counters (path_stats_hourly) stay hourly forever; only sketches are tiered.
+ * Counters (path_stats_hourly) stay hourly forever; only sketches are tiered. The day's pre-merged
+ * sketches (premerge-days.ts) of the tiered groups go in the same batch.
  */
+
+import { dropPremergeStatements } from "../db/sketch-premerge";
 import {
   deleteSketchesStatements,
   groupKey,
@@ -51,7 +54,8 @@ async function tierChunk(db: D1Database, day: number, groups: Group[]): Promise<
     written += merged.rows;
     statements.push(...merged.statements, ...deleteSketchesStatements(db, hours));
   }
-  if (statements.length > 0) await db.batch(statements);
+  // The day's pre-merged sketches would count these groups twice beside their daily ones.
+  if (statements.length > 0) await db.batch([...statements, ...dropPremergeStatements(db, day, groups)]);
   return [hourly.length, written];
 }
 

@@ -100,6 +100,20 @@ export class HyperLogLog {
     return this;
   }
 
+  /**
+   * Folds in dense registers as stored (register-wise max), without building a sketch first: a
+   * range read merges hundreds of dense daily sketches. Values are capped at MAX_RANK.
+   */
+  mergeRegisters(theirs: Uint8Array): this {
+    if (theirs.length !== REGISTERS) throw new RangeError(`expected ${REGISTERS} registers`);
+    const registers = this.#toDense();
+    for (let i = 0; i < REGISTERS; i++) {
+      const r = Math.min(theirs[i] ?? 0, MAX_RANK);
+      if (r > (registers[i] ?? 0)) registers[i] = r;
+    }
+    return this;
+  }
+
   /** The estimated number of distinct values added. */
   estimate(): number {
     if (this.#sparse) return linearCount(this.#sparse.size, SPARSE_BUCKETS);
