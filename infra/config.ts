@@ -6,6 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { manifest, type VarName } from "../worker/src/manifest";
+import { MAX_WINDOW_DAYS } from "../worker/src/shared/day-slots";
 import { isReservedPrefix } from "../worker/src/shared/reserved-prefix";
 import { ConfigReader } from "./config-reader";
 import {
@@ -156,6 +157,13 @@ export function readStackSettings(stack: string = pulumi.getStack()): StackSetti
       "archiveRetentionDays",
       "must be longer than hotDays, or archives expire before they are used",
       "365",
+    );
+  const window = Number(settings.vars.MAX_EVENT_AGE_DAYS);
+  if (window > MAX_WINDOW_DAYS || Number(settings.vars.HOT_DAYS) > window)
+    r.fail(
+      "maxEventAgeDays",
+      `must be at least hotDays and at most ${MAX_WINDOW_DAYS} (detail rows stay in a ring of day tables until their day leaves the window; docs/lifecycle.md)`,
+      String(Math.min(MAX_WINDOW_DAYS, Math.max(7, Number(settings.vars.HOT_DAYS)))),
     );
   if (settings.queueRetentionSeconds < DEAD_LETTER_BUDGET_SECONDS)
     r.fail(

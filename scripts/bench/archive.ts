@@ -8,7 +8,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Log, LogLevel, Miniflare } from "miniflare";
+import { ALL_SLOTS, LAST_SEQ, slotTable } from "../../worker/src/db/detail-slots";
 import { manifest } from "../../worker/src/manifest";
+import { slotOf } from "../../worker/src/shared/day-slots";
 import { bucketOf } from "../../worker/src/sketches/latency";
 import { buildWorker, REPO_ROOT } from "../lib/build";
 import { d1Executor, migrate, readMigrationFiles } from "../lib/migrations";
@@ -72,18 +74,33 @@ async function loadDay(mf: Miniflare, n: number, dayEnd: number, log: (line: str
       now: dayEnd,
     });
     for (let i = 0; i < events.length; i += INSERT_CHUNK) {
-      const rows = events.slice(i, i + INSERT_CHUNK).map((e) => ({ ...e, bucket: bucketOf(e.durationMs) }));
-      await db
-        .prepare(
-          `INSERT INTO traffic_events (id, ts, method, path, status, duration_ms, latency_bucket, bytes, client_hash,
-             colo, country, source)
-           SELECT value ->> 'id', value ->> 'ts', value ->> 'method', value ->> 'path', value ->> 'status',
-             value ->> 'durationMs', value ->> 'bucket', value ->> 'bytes', value ->> 'clientHash', value ->> 'colo',
-             value ->> 'country', value ->> 'source'
-           FROM json_each(?1)`,
-        )
-        .bind(JSON.stringify(rows))
-        .run();
+      const chunk = events.slice(i, i + INSERT_CHUNK);
+      // Each row in the slot table of its day, numbered from the write path's seq counter.
+      const statements = ALL_SLOTS.flatMap((slot) => {
+        const rows = chunk
+          .filter((e) => slotOf(e.ts) === slot)
+          .map((e) => ({ ...e, bucket: bucketOf(e.durationMs) }));
+        if (rows.length === 0) return [];
+        return [
+          db
+            .prepare(
+              `INSERT INTO ${slotTable(slot)} (seq, id, ts, method, path, status, duration_ms, latency_bucket, bytes,
+                 client_hash, colo, country, source)
+               SELECT ${LAST_SEQ} + key + 1, value ->> 'id', value ->> 'ts', value ->> 'method', value ->> 'path',
+                 value ->> 'status', value ->> 'durationMs', value ->> 'bucket', value ->> 'bytes', value ->> 'clientHash',
+                 value ->> 'colo', value ->> 'country', value ->> 'source'
+               FROM json_each(?1)`,
+            )
+            .bind(JSON.stringify(rows)),
+          db
+            .prepare(
+              `INSERT INTO pipeline_counters (name, value) VALUES ('last_seq', ?1)
+               ON CONFLICT (name) DO UPDATE SET value = value + excluded.value`,
+            )
+            .bind(rows.length),
+        ];
+      });
+      await db.batch(statements);
     }
     if ((seed + 1) % 10 === 0) log(`loaded ${(seed + 1) * 20_000} of ${n}`);
   }

@@ -2,7 +2,7 @@
  * Consumer throughput: deliveries of 5,000 events in packed messages (as the ingest API and the
  * gateway send them) through the REAL queue handler of the production bundle, against a raw
  * multi-row INSERT of the same rows in the same transaction sizes (bench-only Worker
- * workers/raw-insert.ts) into a copy of traffic_events in the same D1 database. Both are driven
+ * workers/raw-insert.ts) into a copy of a detail slot table in the same D1 database. Both are driven
  * the same way, from inside workerd (workers/queue-driver.ts), alternating batch by batch.
  */
 import { mkdtemp, rm } from "node:fs/promises";
@@ -27,12 +27,14 @@ const WARMUP_BATCHES = 2;
 const MEASURED_BATCHES = 40;
 const CLIENTS = 5_000;
 
-/** Creates the raw table as an exact copy of traffic_events and its indexes. */
+/** Creates the raw table as an exact copy of a detail slot table (traffic_events_p0) and its indexes. */
 async function createRawTable(db: D1Database): Promise<void> {
+  const slot = "traffic_events_p0";
   const { results } = await db
-    .prepare("SELECT sql FROM sqlite_master WHERE tbl_name = 'traffic_events' AND sql IS NOT NULL")
+    .prepare("SELECT sql FROM sqlite_master WHERE tbl_name = ?1 AND sql IS NOT NULL ORDER BY type DESC")
+    .bind(slot)
     .all<{ sql: string }>();
-  for (const { sql } of results) await db.prepare(sql.replaceAll("traffic_events", RAW_TABLE)).run();
+  for (const { sql } of results) await db.prepare(sql.replaceAll(slot, RAW_TABLE)).run();
 }
 
 const countRows = async (db: D1Database, table: string) =>
@@ -88,7 +90,7 @@ function consumerNotes(consumerRate: number, rawRate: number): string[] {
     rawRate < TARGET_EVENTS_PER_S
       ? `The raw-insert floor itself is ${Math.round(rawRate).toLocaleString("en-US")} events/s here, below the ` +
         "target: on this machine the per-row cost of local D1 (Miniflare's SQLite-backed D1, persisted to " +
-        "disk; every row also enters the random-id unique index and the ts index) bounds both sides, and " +
+        "disk; every row also enters the random-id unique index) bounds both sides, and " +
         "the load average during the run (params) shows how much the cores were shared; the consumer " +
         `reaches ${Math.round((consumerRate / rawRate) * 100)}% of that floor.`
       : "The raw insert reaches the target here, so the consumer's own statements are what is missing.";
@@ -145,7 +147,7 @@ function consumerResult(
       "(unpacking, validation, dedupe insert in ≤ 90 KB statements, path cap, hourly counters, latency " +
       "buckets, pipeline counters: one D1 transaction per delivery), and on a bench-only Worker that " +
       "only runs multi-row INSERTs (≤ 100 bound parameters each) of the same rows, the same delivery " +
-      "in one transaction, into a copy of traffic_events in the same persisted local D1. Deliveries " +
+      "in one transaction, into a copy of a detail slot table (traffic_events_p0) in the same persisted local D1. Deliveries " +
       "alternate between the two sides; each side's time is the sum of its handler calls.",
     metrics: [
       {

@@ -250,6 +250,13 @@ describe("validation", () => {
       "longer than hotDays",
       "pulumi config set archiveRetentionDays 365",
     ],
+    [
+      "pathmeter:maxEventAgeDays",
+      "11",
+      "at most 10 (detail rows stay in a ring of day tables",
+      "pulumi config set maxEventAgeDays 7",
+    ],
+    ["pathmeter:maxEventAgeDays", "2", "must be at least hotDays", "pulumi config set maxEventAgeDays 7"],
     ["pathmeter:protectData", "yes", "must be true or false", "pulumi config set protectData false"],
     [
       "pathmeter:queueRetentionSeconds",

@@ -87,7 +87,7 @@ describe("fresh database", () => {
     expect(outs).not.toHaveProperty("apiToken");
     expect(await ledger(FRESH)).toEqual(files.map((f) => ({ name: f.name, sha256: f.sha256 })));
     expect(await tables(FRESH)).toEqual(
-      expect.arrayContaining(["traffic_events", "path_stats_hourly", "dead_letters"]),
+      expect.arrayContaining(["traffic_events_p0", "path_stats_hourly", "dead_letters"]),
     );
   });
 });

@@ -7,6 +7,7 @@ import { ConfigError, parseConfig } from "../../worker/src/config";
 import type { Env } from "../../worker/src/env";
 import { manifest } from "../../worker/src/manifest";
 import { oldestAcceptedTs, oldestKeptDay } from "../../worker/src/shared/acceptance-window";
+import { EVENT_SLOTS, MAX_WINDOW_DAYS, slotOf, slotsOfRange } from "../../worker/src/shared/day-slots";
 
 const DAY = 86_400_000;
 const envOf = (vars: Partial<Record<string, string>>) =>
@@ -19,6 +20,27 @@ describe("acceptance window and dedupe horizon", () => {
     expect(() => parseConfig(envOf({ HOT_DAYS: "8", MAX_EVENT_AGE_DAYS: "7" }))).toThrow(
       /HOT_DAYS \(8\) must not exceed MAX_EVENT_AGE_DAYS \(7\)/,
     );
+  });
+
+  it("accepts MAX_EVENT_AGE_DAYS up to MAX_WINDOW_DAYS and refuses more: the window must fit the ring", () => {
+    const most = String(MAX_WINDOW_DAYS);
+    expect(parseConfig(envOf({ MAX_EVENT_AGE_DAYS: most })).maxEventAgeDays).toBe(MAX_WINDOW_DAYS);
+    expect(() => parseConfig(envOf({ MAX_EVENT_AGE_DAYS: String(MAX_WINDOW_DAYS + 1) }))).toThrow(
+      new RegExp(
+        `MAX_EVENT_AGE_DAYS \\(${MAX_WINDOW_DAYS + 1}\\) must not exceed ${MAX_WINDOW_DAYS}: .* ring of ${EVENT_SLOTS} day tables`,
+      ),
+    );
+  });
+
+  it("leaves cleanup at least two days to empty a slot before the ring reuses it", () => {
+    // A day d may be cleaned from d + (window + 1) days, 03:00; slot d mod EVENT_SLOTS takes
+    // events again from d + EVENT_SLOTS days minus 5 minutes of clock skew.
+    const slack = (EVENT_SLOTS - MAX_WINDOW_DAYS - 1) * DAY - 3 * 3_600_000 - 5 * 60_000;
+    expect(slack).toBeGreaterThan(2 * DAY);
+    for (let day = 20_000; day < 20_000 + 3 * EVENT_SLOTS; day++)
+      expect(slotOf((day + EVENT_SLOTS) * DAY + 1)).toBe(slotOf(day * DAY + DAY - 1));
+    expect(slotsOfRange(0, 3 * DAY)).toEqual([0, 1, 2]);
+    expect(slotsOfRange(0, 100 * DAY)).toHaveLength(EVENT_SLOTS);
   });
 
   it("keeps every day that holds an accepted timestamp, at any time of day", () => {

@@ -97,7 +97,7 @@ describe("beyond the acceptance window", () => {
   it("cleanup deletes the day once it has left the window, and the same events are rejected as too_old", async () => {
     await runCron("cleanup", afterWindow);
     const days = (await lastRun("cleanup")).report.details.days;
-    expect(days).toEqual([{ day: ISO_DAY, deleted: N, done: true }]);
+    expect(days).toEqual([{ day: ISO_DAY, deleted: N, done: true, emptiedBy: "drop" }]);
 
     vi.spyOn(Date, "now").mockReturnValue(afterWindow + HOUR);
     const { answers, bodies } = await ingestAndConsume(resent);

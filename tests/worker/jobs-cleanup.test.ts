@@ -8,6 +8,7 @@ import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { configOf } from "../../worker/src/config";
 import { cleanupJob } from "../../worker/src/jobs/cleanup";
+import { EVENT_SLOTS, slotOf } from "../../worker/src/shared/day-slots";
 import {
   api,
   archivedEvents,
@@ -27,6 +28,8 @@ const WINDOW_DAYS = Number(env.MAX_EVENT_AGE_DAYS);
 const iso = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const rowsOf = async (day: number) => (await detailRows(day, day + DAY)).length;
 const afterWindow = (day: number) => day + (WINDOW_DAYS + 1) * DAY;
+/** A day whose rows share `day`'s slot table (the ring wrapped): cleanup must delete row by row. */
+const sameSlotLater = (day: number) => day + EVENT_SLOTS * DAY;
 
 interface DayReport {
   day: string;
@@ -83,7 +86,7 @@ describe("cleanup", () => {
     await runCron("archive", afterWindow(A) + 2 * HOUR);
     await runCron("cleanup", afterWindow(A) + 3 * HOUR);
     expect((await lastRun("cleanup")).outcome).toBe("ok");
-    expect(await cleanupReport(A)).toEqual({ day: iso(A), deleted: 500, done: true });
+    expect(await cleanupReport(A)).toEqual({ day: iso(A), deleted: 500, done: true, emptiedBy: "drop" });
     expect(await rowsOf(A)).toBe(0);
     expect(await partStatus(A)).toEqual([{ status: "cleaned", reason: null }]);
     expect(await summary(A)).toEqual(before);
@@ -127,6 +130,9 @@ describe("cleanup", () => {
   it("refuses to go on when a part changes after its rows began to be deleted", async () => {
     const M = A + 30 * DAY;
     await load(generateEvents({ prefix: "m", count: 3_000, startMs: M, spanMs: DAY, clients: 80 }));
+    await load(
+      generateEvents({ prefix: "m2", count: 10, startMs: sameSlotLater(M), spanMs: HOUR, clients: 5 }),
+    );
     await runCron("rollup", M + DAY);
     await runCron("archive", afterWindow(M) + 2 * HOUR);
     const partial = cleanupJob({ batchRows: 500, maxBatches: 2 });
@@ -146,13 +152,16 @@ describe("a crash mid-cleanup, then a re-run", () => {
     const K = Date.UTC(2026, 7, 1);
     const events = generateEvents({ prefix: "k", count: 2_000, startMs: K, spanMs: DAY, clients: 80 });
     await load(events);
+    await load(
+      generateEvents({ prefix: "k2", count: 10, startMs: sameSlotLater(K), spanMs: HOUR, clients: 5 }),
+    );
     await runCron("rollup", K + DAY);
     await runCron("archive", afterWindow(K) + 2 * HOUR);
     const db = env.DB;
     const prepare = db.prepare.bind(db);
     let deletes = 0;
     vi.spyOn(db, "prepare").mockImplementation((sql: string) => {
-      if (sql.startsWith("DELETE FROM traffic_events") && ++deletes === 3)
+      if (sql.startsWith(`DELETE FROM traffic_events_p${slotOf(K)} `) && ++deletes === 3)
         throw new Error("injected: D1 statement failed");
       return prepare(sql);
     });
@@ -167,6 +176,7 @@ describe("a crash mid-cleanup, then a re-run", () => {
 
     await job(context);
     expect(await rowsOf(K)).toBe(0);
+    expect(await rowsOf(sameSlotLater(K))).toBe(10);
     expect(await partStatus(K)).toEqual([{ status: "cleaned", reason: null }]);
     const archived = (await archivedEvents(iso(K))).map((e) => e.id);
     expect(archived.sort()).toEqual(events.map((e) => e.id).sort());

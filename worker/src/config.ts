@@ -8,6 +8,7 @@
  * and `configProblems` lists every such setting for the health endpoint.
  */
 import type { Env } from "./env";
+import { EVENT_SLOTS, MAX_WINDOW_DAYS } from "./shared/day-slots";
 import { isReservedPrefix } from "./shared/reserved-prefix";
 
 /** The settings the proxy needs on every request. */
@@ -26,6 +27,8 @@ export interface Config extends ProxySettings {
    * (`too_old`), and a day's detail rows — whose unique id index recognises duplicates — are
    * deleted only once the whole day has left it (shared/acceptance-window.ts). So
    * HOT_DAYS ≤ MAX_EVENT_AGE_DAYS ≤ dedupe horizon, and every accepted event is counted once.
+   * At most MAX_WINDOW_DAYS (10): detail rows sit in a ring of EVENT_SLOTS (14) day tables that
+   * cleanup must empty before the ring comes round (shared/day-slots.ts).
    */
   maxEventAgeDays: number;
   snapshotTopN: number;
@@ -100,6 +103,18 @@ function hotDaysWithinWindow(env: Env): number {
   return hotDays;
 }
 
+/** MAX_EVENT_AGE_DAYS ≤ MAX_WINDOW_DAYS: the window's days fit the ring of detail tables with days to spare. */
+function windowWithinRing(env: Env): number {
+  const days = positiveInt("MAX_EVENT_AGE_DAYS", env.MAX_EVENT_AGE_DAYS);
+  if (days > MAX_WINDOW_DAYS)
+    throw new ConfigError(
+      "MAX_EVENT_AGE_DAYS",
+      `(${days}) must not exceed ${MAX_WINDOW_DAYS}: detail rows are kept until their day leaves the window, ` +
+        `in a ring of ${EVENT_SLOTS} day tables that cleanup empties before the ring comes round (docs/lifecycle.md)`,
+    );
+  return days;
+}
+
 /** How each setting is read from the env; each parser throws a ConfigError naming its var. */
 const SETTINGS = {
   reservedPrefix: (env: Env) => parsePrefix(env.RESERVED_PREFIX),
@@ -107,7 +122,7 @@ const SETTINGS = {
   routes: (env: Env) => parseRoutes(env.ROUTES),
   maxPathsPerDay: (env: Env) => positiveInt("MAX_PATHS_PER_DAY", env.MAX_PATHS_PER_DAY),
   hotDays: hotDaysWithinWindow,
-  maxEventAgeDays: (env: Env) => positiveInt("MAX_EVENT_AGE_DAYS", env.MAX_EVENT_AGE_DAYS),
+  maxEventAgeDays: windowWithinRing,
   snapshotTopN: (env: Env) => positiveInt("SNAPSHOT_TOP_N", env.SNAPSHOT_TOP_N),
   hourlySketchDays: (env: Env) => positiveInt("HOURLY_SKETCH_DAYS", env.HOURLY_SKETCH_DAYS),
   deadLetterQueue: (env: Env) => env.DEAD_LETTER_QUEUE,

@@ -1,7 +1,7 @@
 /**
  * Bench-only Worker: the floor the real consumer is compared against. Its queue handler stores
  * each delivery (the same packed messages) with nothing but multi-row INSERTs into a copy of
- * traffic_events (same columns, same unique id and ts index), ≤ 100 bound parameters per
+ * a detail slot table (same columns, same unique id index), ≤ 100 bound parameters per
  * statement, all in one D1 batch: the same transaction sizes as the consumer's.
  * No validation, no aggregates, no path cap.
  */

@@ -50,8 +50,6 @@ export interface Aggregates {
   dailyPaths: { day: string; path: string }[];
   pendingHours: number[];
   eventsStored: number;
-  /** Scratch rows of write attempts left behind: always 0 after a commit or a rollback. */
-  openAttempts: number;
 }
 
 const compareKeys = (a: readonly (string | number)[], b: readonly (string | number)[]): number => {
@@ -137,13 +135,12 @@ export function truthOf(delivered: readonly TruthEvent[]): Aggregates {
       .map(([day, path]) => ({ day, path })),
     pendingHours: [...new Set(events.map((e) => hourOf(e.ts)))].sort((a, b) => a - b),
     eventsStored: events.length,
-    openAttempts: 0,
   };
 }
 
 /** The same aggregates as D1 holds them. */
 export async function readAggregates(db: D1Database = env.DB): Promise<Aggregates> {
-  const [ids, hourly, latency, dailyPaths, pending, stored, attempts] = await db.batch([
+  const [ids, hourly, latency, dailyPaths, pending, stored] = await db.batch([
     db.prepare("SELECT id FROM traffic_events ORDER BY id"),
     db.prepare(
       `SELECT hour, path, method, requests, status_1xx, status_2xx, status_3xx, status_4xx, status_5xx,
@@ -156,7 +153,6 @@ export async function readAggregates(db: D1Database = env.DB): Promise<Aggregate
     db.prepare("SELECT day, path FROM daily_paths ORDER BY day, path"),
     db.prepare("SELECT hour FROM rollup_pending ORDER BY hour"),
     db.prepare("SELECT value FROM pipeline_counters WHERE name = 'events_stored'"),
-    db.prepare("SELECT count(*) AS n FROM write_attempts"),
   ]);
   const rows = <T>(result: D1Result | undefined) => (result?.results ?? []) as T[];
   return {
@@ -166,7 +162,6 @@ export async function readAggregates(db: D1Database = env.DB): Promise<Aggregate
     dailyPaths: rows<{ day: string; path: string }>(dailyPaths),
     pendingHours: rows<{ hour: number }>(pending).map((r) => r.hour),
     eventsStored: rows<{ value: number }>(stored)[0]?.value ?? 0,
-    openAttempts: rows<{ n: number }>(attempts)[0]?.n ?? 0,
   };
 }
 

@@ -5,7 +5,13 @@
 
 const quoteIdentifier = (name: string): string => `"${name.replaceAll('"', '""')}"`;
 
-/** Row count of every user table (D1's and SQLite's internal tables left out), by name. */
+/** The ring of detail tables (migration 0005), reported as one: `traffic_events`. */
+const DETAIL_SLOT = /^traffic_events_p\d+$/;
+
+/**
+ * Row count of every user table (D1's and SQLite's internal tables left out), by name; the
+ * detail slot tables summed as `traffic_events`.
+ */
 export async function countRowsPerTable(db: D1Database): Promise<Record<string, number>> {
   const { results: tables } = await db
     .prepare(
@@ -17,7 +23,12 @@ export async function countRowsPerTable(db: D1Database): Promise<Record<string, 
     // Table names come from sqlite_master, not from input; identifiers cannot be bound.
     tables.map((t) => db.prepare(`SELECT count(*) AS n FROM ${quoteIdentifier(t.name)}`)),
   );
-  return Object.fromEntries(tables.map((t, i) => [t.name, counts[i]?.results[0]?.n ?? 0]));
+  const rows: Record<string, number> = {};
+  for (const [i, { name }] of tables.entries()) {
+    const key = DETAIL_SLOT.test(name) ? "traffic_events" : name;
+    rows[key] = (rows[key] ?? 0) + (counts[i]?.results[0]?.n ?? 0);
+  }
+  return rows;
 }
 
 /** Sketch rows and bytes per `kind:grain`, and the database size in bytes as D1 reports it. */

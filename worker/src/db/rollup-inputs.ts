@@ -1,20 +1,20 @@
 /**
  * What the rollup reads and moves: rollup_pending (hours with new detail rows), the client
- * hashes of an hour's detail rows, and its open latency counts (path_latency_open, one JSON row
+ * hashes of an hour's detail rows (in the slot table of its day), and its open latency counts (path_latency_open, one JSON row
  * per (hour, path, method), read a bucket a row through the view path_latency_hourly), which the
  * rollup moves into the compacted sketches (db/sketch-store.ts) in the same batch.
  */
+import { slotOf } from "../shared/day-slots";
 import { HOUR_MS } from "../shared/time";
+import { LAST_SEQ, slotTable } from "./detail-slots";
 import { casGuard } from "./sketch-store";
 
 /** An open latency row moved into a sketch: [hour, path, method, total count read]. */
 export type MovedLatency = [number, string, string, number];
 
-/** The highest seq stored so far (0 for an empty table). */
+/** The last seq handed out (0 before the first event): every stored row has seq ≤ it, every later one > it. */
 export async function latestSeq(db: D1Database): Promise<number> {
-  const top = await db
-    .prepare("SELECT coalesce(max(seq), 0) AS seq FROM traffic_events")
-    .first<{ seq: number }>();
+  const top = await db.prepare(`SELECT ${LAST_SEQ} AS seq`).first<{ seq: number }>();
   return top?.seq ?? 0;
 }
 
@@ -42,7 +42,7 @@ export async function finishPendingHour(
     db
       .prepare(
         `DELETE FROM rollup_pending WHERE hour = ?1 AND NOT EXISTS (
-           SELECT 1 FROM traffic_events WHERE ts >= ?1 AND ts < ?2 AND seq > ?3)`,
+           SELECT 1 FROM ${slotTable(slotOf(hour))} WHERE seq > ?3 AND ts >= ?1 AND ts < ?2)`,
       )
       .bind(hour, hour + HOUR_MS, upToSeq),
     ...alongside,
@@ -52,24 +52,25 @@ export async function finishPendingHour(
 
 export interface ClientRow {
   seq: number;
-  ts: number;
   path: string;
   method: string;
   client_hash: string;
 }
 
-/** One page of the hour's rows with seq ≤ upToSeq after `cursor`, in the ts index's (ts, seq) order. */
+/**
+ * One page of the hour's rows with afterSeq < seq ≤ upToSeq, in seq order: a rowid range of the
+ * slot of the hour's day (no ts index; the rows of the rest of the day are read and skipped).
+ */
 export async function readHourClientsPage(
   db: D1Database,
-  page: { hour: number; upToSeq: number; after: { ts: number; seq: number }; limit: number },
+  page: { hour: number; upToSeq: number; afterSeq: number; limit: number },
 ): Promise<ClientRow[]> {
   const { results } = await db
     .prepare(
-      `SELECT seq, ts, path, method, client_hash FROM traffic_events
-       WHERE ts >= ?1 AND ts < ?2 AND seq <= ?3 AND (ts > ?4 OR (ts = ?4 AND seq > ?5))
-       ORDER BY ts, seq LIMIT ?6`,
+      `SELECT seq, path, method, client_hash FROM ${slotTable(slotOf(page.hour))}
+       WHERE seq > ?3 AND seq <= ?4 AND ts >= ?1 AND ts < ?2 ORDER BY seq LIMIT ?5`,
     )
-    .bind(page.hour, page.hour + HOUR_MS, page.upToSeq, page.after.ts, page.after.seq, page.limit)
+    .bind(page.hour, page.hour + HOUR_MS, page.afterSeq, page.upToSeq, page.limit)
     .all<ClientRow>();
   return results;
 }

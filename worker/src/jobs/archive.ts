@@ -4,11 +4,12 @@
  * seq order), each part with its archive_metadata row.
  *
  * Parts partition a day's rows by seq: part k holds after_seq < seq ≤ max_seq, and the next part
- * starts after it. seq is AUTOINCREMENT, so rows that arrive later for an archived day always
- * have larger seqs and simply become the next part. Resumable without duplicates: a part is
- * recorded "writing" before its upload and "uploaded" only after R2 completed it; a run that
- * finds a "writing" part (a crash) aborts that upload and writes the part again under the same
- * key, and "invalid" parts (failed verification, rows intact) are rewritten the same way.
+ * starts after it. seq is never reused and grows with every write (db/detail-slots.ts), so rows
+ * that arrive later for an archived day always have larger seqs and simply become the next part.
+ * Resumable without duplicates: a part is recorded "writing" before its upload and "uploaded"
+ * only after R2 completed it; a run that finds a "writing" part (a crash) aborts that upload and
+ * writes the part again under the same key, and "invalid" parts (failed verification, rows
+ * intact) are rewritten the same way.
  */
 
 import {

@@ -7,14 +7,17 @@
  * an hour of the day still awaits rollup (its unique clients would depend on the rows).
  *
  * Before the first delete, day_lifecycle.cleaning_since is set: from then on readers take the
- * day's unique clients from the HyperLogLogs. Only rows covered by verified parts are deleted;
- * later arrivals stay until the next archive run puts them in a new part. Aggregates and
+ * day's unique clients from the HyperLogLogs. A day's rows live in the slot table of their day
+ * (shared/day-slots.ts): when the slot holds nothing but rows covered by verified parts, the
+ * whole slot is dropped and re-created, ~0 rows written; otherwise (the ring wrapped, or late
+ * rows not archived yet) the covered rows are deleted in bounded batches, one row written each.
+ * Later arrivals stay until the next archive run puts them in a new part. Aggregates and
  * sketches are never touched here.
  */
 
 import { type ArchivePart, partsCleanedStatement, readParts, setPartStatus } from "../db/archive-parts";
 import { dayCleanedStatement, markDayCleaning } from "../db/day-lifecycle";
-import { countRowsAfter, daysWithRowsBefore, deleteArchivedRows } from "../db/event-rows";
+import { countRowsAfter, daysWithRowsBefore, deleteArchivedRows, dropDaySlot } from "../db/event-rows";
 import { pendingHours } from "../db/rollup-inputs";
 import type { Env } from "../env";
 import { oldestKeptDay } from "../shared/acceptance-window";
@@ -34,6 +37,8 @@ export interface DayCleanup {
   deleted: number;
   /** True when every archived row of the day is gone. */
   done: boolean;
+  /** How the rows went: the day's slot dropped whole, or deleted row by row. */
+  emptiedBy?: "drop" | "delete";
   refused?: string;
   /** Rows that arrived after the last part; they wait for the next archive run. */
   notYetArchived?: number;
@@ -86,6 +91,12 @@ async function cleanupDay(
   if (refused) return { day: iso, deleted: 0, done: false, refused };
   const coveredSeq = Math.max(...parts.map((p) => p.maxSeq ?? 0));
   await markDayCleaning(env.DB, iso, wallNow);
+  const cleaned = () => [
+    partsCleanedStatement(env.DB, iso, wallNow),
+    dayCleanedStatement(env.DB, iso, wallNow),
+  ];
+  const dropped = await dropDaySlot(env.DB, day, coveredSeq, cleaned());
+  if (dropped !== null) return { day: iso, deleted: dropped, done: true, emptiedBy: "drop" };
   let deleted = 0;
   let done = false;
   while (budget.batches > 0 && !done) {
@@ -94,13 +105,9 @@ async function cleanupDay(
     deleted += changes;
     done = changes < batchRows;
   }
-  if (done)
-    await env.DB.batch([
-      partsCleanedStatement(env.DB, iso, wallNow),
-      dayCleanedStatement(env.DB, iso, wallNow),
-    ]);
+  if (done) await env.DB.batch(cleaned());
   const late = await countRowsAfter(env.DB, day, coveredSeq);
-  return { day: iso, deleted, done, ...(late ? { notYetArchived: late } : {}) };
+  return { day: iso, deleted, done, emptiedBy: "delete", ...(late ? { notYetArchived: late } : {}) };
 }
 
 /** The cleanup job with its options (tests use small batches). */

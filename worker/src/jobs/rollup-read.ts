@@ -1,6 +1,6 @@
 /**
- * What the rollup reads for one hour: the client hashes of its detail rows (paged in the ts
- * index's (ts, seq) order, up to a fixed seq so later arrivals are left for the next run) and its
+ * What the rollup reads for one hour: the client hashes of its detail rows (paged in seq order,
+ * up to a fixed seq so later arrivals are left for the next run) and its
  * latency bucket rows not compacted yet, gathered per (path, method).
  */
 import { readHourBucketsPage, readHourClientsPage } from "../db/rollup-inputs";
@@ -25,22 +25,22 @@ const deltaFor = (deltas: Deltas, path: string, method: string): SketchDelta => 
   return entry.delta;
 };
 
-/** Client hashes of the hour's rows with seq ≤ upToSeq, paged by the (ts, seq) index order. */
+/** Client hashes of the hour's rows with seq ≤ upToSeq, paged in seq order. */
 export async function addHourClients(
   db: D1Database,
   hour: number,
   upToSeq: number,
   deltas: Deltas,
 ): Promise<number> {
-  let cursor = { ts: hour - 1, seq: 0 };
+  let afterSeq = 0;
   let rows = 0;
   for (;;) {
-    const results = await readHourClientsPage(db, { hour, upToSeq, after: cursor, limit: ROWS_PER_PAGE });
+    const results = await readHourClientsPage(db, { hour, upToSeq, afterSeq, limit: ROWS_PER_PAGE });
     for (const row of results) deltaFor(deltas, row.path, row.method).clients.add(row.client_hash);
     rows += results.length;
     const last = results.at(-1);
     if (!last || results.length < ROWS_PER_PAGE) return rows;
-    cursor = { ts: last.ts, seq: last.seq };
+    afterSeq = last.seq;
   }
 }
 
