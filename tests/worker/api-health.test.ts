@@ -125,6 +125,19 @@ describe("GET /_pathmeter/api/ops/health", () => {
     for (const [sql] of prepare.mock.calls) expect(sql).not.toMatch(/traffic_events/);
   });
 
+  it("answers a coded 503 naming D1, not a 500, when D1 fails", async () => {
+    vi.spyOn(env.DB, "prepare").mockImplementation(() => {
+      throw new Error("D1_ERROR: storage unavailable");
+    });
+    const logged = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    const res = await worker.fetch(new Request(HEALTH_URL, authorised), env, createExecutionContext());
+    expect(res.status).toBe(503);
+    expect(await res.json()).toEqual({
+      error: { code: "unavailable", message: expect.stringContaining("D1") },
+    });
+    expect(String(logged.mock.calls[0]?.[0])).toContain("storage unavailable");
+  });
+
   it("answers 401 with an error body without a token", async () => {
     const res = await SELF.fetch(HEALTH_URL);
     expect(res.status).toBe(401);

@@ -12,6 +12,8 @@ import { type JobRunRecord, readJobRuns } from "../db/job-runs";
 import { readPipelineCounters } from "../db/pipeline-counters";
 import { readRejectionCounts } from "../db/rejections";
 import { type CronJob, manifest } from "../manifest";
+import { ApiError } from "../shared/api-error";
+import { errorMessage } from "../shared/errors";
 import { isoTime } from "../shared/time";
 import { cacheCounts } from "./cache-counts";
 
@@ -72,6 +74,13 @@ export async function readHealth(db: D1Database): Promise<Omit<Health, "problems
 export const opsRoutes = new Hono<AppEnv>();
 
 opsRoutes.get("/health", async function health(c) {
-  const [health, cache] = await Promise.all([readHealth(c.env.DB), cacheCounts(c.env.DB)]);
+  // Health is what an operator calls when something is wrong: D1 failing is an answer (a coded
+  // 503 naming the store), never an unmapped 500.
+  const [health, cache] = await Promise.all([readHealth(c.env.DB), cacheCounts(c.env.DB)]).catch(
+    (error: unknown) => {
+      console.error(`pathmeter: health could not read D1: ${errorMessage(error)}`);
+      throw new ApiError(503, "unavailable", "the database (D1) is unavailable; retry later");
+    },
+  );
   return c.json({ ...health, cache, problems: configProblems(c.env) });
 });
