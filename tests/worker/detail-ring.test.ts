@@ -10,11 +10,13 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { configOf } from "../../worker/src/config";
 import { cleanupJob } from "../../worker/src/jobs/cleanup";
 import { EVENT_SLOTS, slotOf } from "../../worker/src/shared/day-slots";
+import { isoDay } from "../../worker/src/shared/time";
 import {
+  afterWindow,
   archivedEvents,
   consume,
   DAY,
-  detailRows,
+  detailRowCount,
   generateEvents,
   HOUR,
   lastRun,
@@ -22,11 +24,6 @@ import {
   readAggregates,
   runCron,
 } from "./harness";
-
-const WINDOW_DAYS = Number(env.MAX_EVENT_AGE_DAYS);
-const iso = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-const rowsOf = async (day: number) => (await detailRows(day, day + DAY)).length;
-const afterWindow = (day: number) => day + (WINDOW_DAYS + 1) * DAY;
 
 /** Sums `meta.rows_written` of every D1 batch while `work` runs (cleanup empties a day in one batch). */
 async function rowsWrittenByBatches(work: () => Promise<unknown>): Promise<number> {
@@ -56,7 +53,7 @@ interface DayReport {
   emptiedBy?: string;
 }
 const cleanupReport = async (day: number) =>
-  ((await lastRun("cleanup")).report.details.days as DayReport[]).find((d) => d.day === iso(day));
+  ((await lastRun("cleanup")).report.details.days as DayReport[]).find((d) => d.day === isoDay(day));
 
 /** Rolls the day up, archives it and cleans it once it has left the window. */
 async function ageOut(
@@ -76,16 +73,16 @@ describe("cleanup of a day alone in its slot", () => {
     const events = generateEvents({ prefix: "d", count: 3_000, startMs: D, spanMs: DAY, clients: 90 });
     await load(events);
     const written = await ageOut(D);
-    expect(await cleanupReport(D)).toEqual({ day: iso(D), deleted: 3_000, done: true, emptiedBy: "drop" });
+    expect(await cleanupReport(D)).toEqual({ day: isoDay(D), deleted: 3_000, done: true, emptiedBy: "drop" });
     // The slot's re-creation and the day's bookkeeping, not a row per event (3,000 before).
     expect(written).toBeLessThan(10);
-    expect(await rowsOf(D)).toBe(0);
+    expect(await detailRowCount(D)).toBe(0);
     expect(await slotExists(slotOf(D))).toBe(true);
-    expect((await archivedEvents(iso(D))).map((e) => e.id).sort()).toEqual(events.map((e) => e.id).sort());
+    expect((await archivedEvents(isoDay(D))).map((e) => e.id).sort()).toEqual(events.map((e) => e.id).sort());
 
     const later = generateEvents({ prefix: "d2", count: 20, startMs: D + EVENT_SLOTS * DAY, spanMs: HOUR });
     await load(later);
-    expect(await rowsOf(D + EVENT_SLOTS * DAY)).toBe(20);
+    expect(await detailRowCount(D + EVENT_SLOTS * DAY)).toBe(20);
   });
 
   it("keeps every row when the drop fails, and drops the slot on the next run", async () => {
@@ -101,11 +98,11 @@ describe("cleanup of a day alone in its slot", () => {
     const context = { env, config: configOf(env), now: afterWindow(F) + 3 * HOUR };
     await expect(cleanupJob()(context)).rejects.toThrow(/injected/);
     vi.restoreAllMocks();
-    expect(await rowsOf(F)).toBe(500);
+    expect(await detailRowCount(F)).toBe(500);
     const report = await cleanupJob()(context);
-    const day = (report.details.days as DayReport[]).find((d) => d.day === iso(F));
-    expect(day).toEqual({ day: iso(F), deleted: 500, done: true, emptiedBy: "drop" });
-    expect(await rowsOf(F)).toBe(0);
+    const day = (report.details.days as DayReport[]).find((d) => d.day === isoDay(F));
+    expect(day).toEqual({ day: isoDay(F), deleted: 500, done: true, emptiedBy: "drop" });
+    expect(await detailRowCount(F)).toBe(0);
   });
 });
 
@@ -117,13 +114,23 @@ describe("a slot shared by two days (the ring wrapped)", () => {
     await load(generateEvents({ prefix: "w2", count: 50, startMs: NEXT, spanMs: HOUR, clients: 5 }));
     await ageOut(W);
     // Correct, not cheap: a row written per deleted row.
-    expect(await cleanupReport(W)).toEqual({ day: iso(W), deleted: 1_000, done: true, emptiedBy: "delete" });
-    expect(await rowsOf(W)).toBe(0);
-    expect(await rowsOf(NEXT)).toBe(50);
+    expect(await cleanupReport(W)).toEqual({
+      day: isoDay(W),
+      deleted: 1_000,
+      done: true,
+      emptiedBy: "delete",
+    });
+    expect(await detailRowCount(W)).toBe(0);
+    expect(await detailRowCount(NEXT)).toBe(50);
 
     await ageOut(NEXT);
-    expect(await cleanupReport(NEXT)).toEqual({ day: iso(NEXT), deleted: 50, done: true, emptiedBy: "drop" });
-    expect(await rowsOf(NEXT)).toBe(0);
+    expect(await cleanupReport(NEXT)).toEqual({
+      day: isoDay(NEXT),
+      deleted: 50,
+      done: true,
+      emptiedBy: "drop",
+    });
+    expect(await detailRowCount(NEXT)).toBe(0);
   });
 });
 

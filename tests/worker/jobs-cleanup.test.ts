@@ -9,10 +9,13 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { configOf } from "../../worker/src/config";
 import { cleanupJob } from "../../worker/src/jobs/cleanup";
 import { EVENT_SLOTS, slotOf } from "../../worker/src/shared/day-slots";
+import { isoDay } from "../../worker/src/shared/time";
 import {
+  afterWindow,
   api,
   archivedEvents,
   DAY,
+  detailRowCount,
   detailRows,
   generateEvents,
   gunzip,
@@ -24,10 +27,6 @@ import {
 } from "./harness";
 
 /** Cleanup deletes a day once it has left the acceptance window (the dedupe horizon). */
-const WINDOW_DAYS = Number(env.MAX_EVENT_AGE_DAYS);
-const iso = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-const rowsOf = async (day: number) => (await detailRows(day, day + DAY)).length;
-const afterWindow = (day: number) => day + (WINDOW_DAYS + 1) * DAY;
 /** A day whose rows share `day`'s slot table (the ring wrapped): cleanup must delete row by row. */
 const sameSlotLater = (day: number) => day + EVENT_SLOTS * DAY;
 
@@ -40,13 +39,13 @@ interface DayReport {
 
 async function cleanupReport(day: number): Promise<DayReport | undefined> {
   const days = (await lastRun("cleanup")).report.details.days as DayReport[];
-  return days.find((d) => d.day === iso(day));
+  return days.find((d) => d.day === isoDay(day));
 }
 
 const partStatus = async (day: number) =>
   (
     await env.DB.prepare("SELECT status, reason FROM archive_metadata WHERE day = ?1 ORDER BY part")
-      .bind(iso(day))
+      .bind(isoDay(day))
       .all<{ status: string; reason: string | null }>()
   ).results;
 
@@ -58,7 +57,7 @@ async function summary(day: number): Promise<unknown> {
 
 /** Replaces the day's first part with the same JSONL where one event's status changed. */
 async function tamper(day: number) {
-  const key = `archive/${iso(day).replaceAll("-", "/")}/part-0000.jsonl.gz`;
+  const key = `archive/${isoDay(day).replaceAll("-", "/")}/part-0000.jsonl.gz`;
   const object = await env.ARCHIVE.get(key);
   const text = await gunzip((await object?.arrayBuffer()) ?? new ArrayBuffer(0));
   const lines = text.split("\n");
@@ -81,16 +80,16 @@ describe("cleanup", () => {
     await runCron("cleanup", afterWindow(A) + 3 * HOUR);
     expect((await lastRun("cleanup")).outcome).toBe("warning");
     expect(await cleanupReport(A)).toMatchObject({ refused: "not archived yet", deleted: 0 });
-    expect(await rowsOf(A)).toBe(500);
+    expect(await detailRowCount(A)).toBe(500);
 
     await runCron("archive", afterWindow(A) + 2 * HOUR);
     await runCron("cleanup", afterWindow(A) + 3 * HOUR);
     expect((await lastRun("cleanup")).outcome).toBe("ok");
-    expect(await cleanupReport(A)).toEqual({ day: iso(A), deleted: 500, done: true, emptiedBy: "drop" });
-    expect(await rowsOf(A)).toBe(0);
+    expect(await cleanupReport(A)).toEqual({ day: isoDay(A), deleted: 500, done: true, emptiedBy: "drop" });
+    expect(await detailRowCount(A)).toBe(0);
     expect(await partStatus(A)).toEqual([{ status: "cleaned", reason: null }]);
     expect(await summary(A)).toEqual(before);
-    expect((await archivedEvents(iso(A))).length).toBe(500);
+    expect((await archivedEvents(isoDay(A))).length).toBe(500);
   });
 
   it("refuses a day with an hour still waiting for rollup", async () => {
@@ -101,7 +100,7 @@ describe("cleanup", () => {
     await runCron("archive", afterWindow(B) + 2 * HOUR);
     await runCron("cleanup", afterWindow(B) + 3 * HOUR);
     expect((await cleanupReport(B))?.refused).toMatch(/^hours not rolled up yet: .*T05:00:00.000Z/);
-    expect(await rowsOf(B)).toBe(300);
+    expect(await detailRowCount(B)).toBe(300);
     await runCron("rollup", afterWindow(B) + 3 * HOUR);
     await runCron("cleanup", afterWindow(B) + 3 * HOUR);
     expect(await cleanupReport(B)).toMatchObject({ deleted: 300, done: true });
@@ -118,13 +117,13 @@ describe("cleanup", () => {
     expect((await lastRun("cleanup")).outcome).toBe("warning");
     expect((await cleanupReport(T))?.refused).toMatch(/^part 0 failed verification: object .* sha256/);
     expect(await partStatus(T)).toMatchObject([{ status: "invalid" }]);
-    expect(await rowsOf(T)).toBe(400);
+    expect(await detailRowCount(T)).toBe(400);
 
     await runCron("archive", afterWindow(T) + 2 * HOUR);
     expect(await partStatus(T)).toEqual([{ status: "uploaded", reason: null }]);
     await runCron("cleanup", afterWindow(T) + 3 * HOUR);
     expect(await cleanupReport(T)).toMatchObject({ deleted: 400, done: true });
-    expect(await archivedEvents(iso(T))).toEqual(rows);
+    expect(await archivedEvents(isoDay(T))).toEqual(rows);
   });
 
   it("refuses to go on when a part changes after its rows began to be deleted", async () => {
@@ -137,13 +136,13 @@ describe("cleanup", () => {
     await runCron("archive", afterWindow(M) + 2 * HOUR);
     const partial = cleanupJob({ batchRows: 500, maxBatches: 2 });
     await partial({ env, config: configOf(env), now: afterWindow(M) + 3 * HOUR });
-    expect(await rowsOf(M)).toBe(2_000);
+    expect(await detailRowCount(M)).toBe(2_000);
     expect(await partStatus(M)).toEqual([{ status: "verified", reason: null }]);
     await tamper(M);
     await runCron("cleanup", afterWindow(M) + 3 * HOUR);
     expect((await cleanupReport(M))?.refused).toMatch(/failed verification/);
     expect(await partStatus(M)).toMatchObject([{ status: "damaged" }]);
-    expect(await rowsOf(M)).toBe(2_000);
+    expect(await detailRowCount(M)).toBe(2_000);
   });
 });
 
@@ -169,16 +168,16 @@ describe("a crash mid-cleanup, then a re-run", () => {
     const context = { env, config: configOf(env), now: afterWindow(K) + 3 * HOUR };
     await expect(job(context)).rejects.toThrow(/injected/);
     vi.restoreAllMocks();
-    expect(await rowsOf(K)).toBe(1_000);
+    expect(await detailRowCount(K)).toBe(1_000);
     // what is left in D1 plus what is in R2 is every event, once
-    const archivedIds = (await archivedEvents(iso(K))).map((e) => e.id);
+    const archivedIds = (await archivedEvents(isoDay(K))).map((e) => e.id);
     expect(archivedIds.sort()).toEqual(events.map((e) => e.id).sort());
 
     await job(context);
-    expect(await rowsOf(K)).toBe(0);
-    expect(await rowsOf(sameSlotLater(K))).toBe(10);
+    expect(await detailRowCount(K)).toBe(0);
+    expect(await detailRowCount(sameSlotLater(K))).toBe(10);
     expect(await partStatus(K)).toEqual([{ status: "cleaned", reason: null }]);
-    const archived = (await archivedEvents(iso(K))).map((e) => e.id);
+    const archived = (await archivedEvents(isoDay(K))).map((e) => e.id);
     expect(archived.sort()).toEqual(events.map((e) => e.id).sort());
   });
 });

@@ -9,6 +9,7 @@ import {
   env,
   waitOnExecutionContext,
 } from "cloudflare:test";
+import { DAY } from "./events";
 import { type CronJob, manifest, runJob, type TrafficEvent, worker, writeEvents } from "./worker";
 
 /** Events per write: keeps the write path's one JSON parameter under D1's 1 MB. */
@@ -49,3 +50,9 @@ export async function lastRun(job: CronJob): Promise<RecordedRun> {
   if (!row) throw new Error(`${job} never ran`);
   return { outcome: row.outcome, report: JSON.parse(row.report) };
 }
+
+/** The acceptance window (MAX_EVENT_AGE_DAYS) of the test Worker, in days. */
+export const WINDOW_DAYS = Number(env.MAX_EVENT_AGE_DAYS);
+
+/** A time on the day after the day starting at `day` has left the acceptance window: cleanup may empty it. */
+export const afterWindow = (day: number): number => day + (WINDOW_DAYS + 1) * DAY;

@@ -3,6 +3,7 @@
  * objects from R2, and the gzip helpers to read (or tamper with) an archive.
  */
 import { env } from "cloudflare:test";
+import { DAY } from "./events";
 
 /** Rows of traffic_events, as stored, in seq order. */
 export async function storedEvents(testEnv: typeof env = env): Promise<Record<string, unknown>[]> {
@@ -81,3 +82,7 @@ export async function rejectionCounts(source: "queue" | "ingest"): Promise<Recor
     .all<{ code: string; n: number }>();
   return Object.fromEntries(results.map((r) => [r.code, r.n]));
 }
+
+/** How many detail rows the day starting at `day` holds in D1. */
+export const detailRowCount = async (day: number): Promise<number> =>
+  (await detailRows(day, day + DAY)).length;
