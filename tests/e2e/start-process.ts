@@ -110,6 +110,20 @@ export async function waitUntilEnded(pid: number, timeoutMs: number): Promise<bo
   return !(await isRunning(pid));
 }
 
+/**
+ * Polls until a new server can listen on 127.0.0.1:`port`; false if it cannot by the deadline.
+ * A polled wait, not one try: workerd's main thread can already show as a zombie (so
+ * waitUntilEnded says it ended) while its other threads, which hold the socket, are still exiting.
+ */
+export async function portFreedWithin(port: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await portIsFree(port)) return true;
+    await sleep(200);
+  }
+  return portIsFree(port);
+}
+
 /** True when a new server can listen on 127.0.0.1:`port`. */
 export function portIsFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {

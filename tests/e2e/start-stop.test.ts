@@ -11,7 +11,7 @@ import {
   descendantsNamed,
   freePort,
   isRunning,
-  portIsFree,
+  portFreedWithin,
   readyUrl,
   type StartedNpm,
   spawnNpmStart,
@@ -63,14 +63,14 @@ describe("npm start never leaves workerd behind", () => {
     process.kill(-(stack.started.child.pid ?? 0), "SIGKILL");
     expect(await stack.started.exited).toBe("SIGKILL");
     expect(await waitUntilEnded(stack.workerd, 15_000)).toBe(true);
-    expect(await portIsFree(stack.port)).toBe(true);
+    expect(await portFreedWithin(stack.port, 10_000)).toBe(true);
   });
 
   it("SIGHUP (terminal closed): npm start stops, workerd ends and the port is free", async () => {
     const stack = await startStack(await newState());
     process.kill(-(stack.started.child.pid ?? 0), "SIGHUP");
     expect(await waitUntilEnded(stack.workerd, 60_000)).toBe(true);
-    expect(await portIsFree(stack.port)).toBe(true);
+    expect(await portFreedWithin(stack.port, 10_000)).toBe(true);
   });
 
   it("SIGTERM: the queue drains first (events survive a restart), then workerd ends", async ({ task }) => {
@@ -126,6 +126,6 @@ describe("npm start never leaves workerd behind", () => {
     });
     expect(await started.exited).toBe(1);
     expect(started.output()).toContain('MAX_PATHS_PER_DAY must be a positive integer, got "lots"');
-    expect(await portIsFree(port)).toBe(true);
+    expect(await portFreedWithin(port, 10_000)).toBe(true);
   });
 });
