@@ -21,6 +21,7 @@ import {
   readAggregates,
   resetStorage,
   snapshotTables,
+  storedEvents,
   truthOf,
 } from "./harness";
 
@@ -126,6 +127,43 @@ describe("events consumer, packed messages", () => {
     expect(await deliver(EVENTS_QUEUE, [message])).toEqual(allAcked([message]));
     expect(await readAggregates(env.DB)).toEqual(truthOf(fresh));
     expect(await queueRejections()).toEqual({ too_old: 1 });
+  });
+
+  it("stores ids given in any order once, with distinct seqs, and of one id given twice the first copy", async () => {
+    const events = generateEvents({ prefix: "order", count: 300, seed: 38 }).reverse();
+    const [first] = events;
+    if (!first) throw new Error("no events generated");
+    const second = { ...first, status: 599 };
+    expect(await deliver(EVENTS_QUEUE, [onePack([...events, second], "p")])).toEqual(
+      allAcked([onePack([], "p")]),
+    );
+    const rows = await storedEvents();
+    expect(rows).toHaveLength(events.length);
+    expect(new Set(rows.map((r) => r.seq)).size).toBe(events.length);
+    expect(rows.find((r) => r.id === first.id)?.status).toBe(first.status);
+    expect(await readAggregates(env.DB)).toEqual(truthOf(events));
+  });
+
+  it("rejects an event more than 5 minutes ahead of the clock with in_future, and keeps one just inside", async () => {
+    const [far] = generateEvents({ prefix: "far", count: 1, startMs: Date.parse("2099-01-01"), spanMs: 1 });
+    const [ahead] = generateEvents({
+      prefix: "ahead",
+      count: 1,
+      startMs: Date.now() + 6 * 60_000,
+      spanMs: 1,
+    });
+    const [inside] = generateEvents({
+      prefix: "inside",
+      count: 1,
+      startMs: Date.now() + 4 * 60_000,
+      spanMs: 1,
+    });
+    if (!far || !ahead || !inside) throw new Error("no events generated");
+    const fresh = generateEvents({ prefix: "fresh", count: 5, seed: 37 });
+    const message = onePack([...fresh, far, ahead, inside], "p");
+    expect(await deliver(EVENTS_QUEUE, [message])).toEqual(allAcked([message]));
+    expect(await readAggregates(env.DB)).toEqual(truthOf([...fresh, inside]));
+    expect(await queueRejections()).toEqual({ in_future: 2 });
   });
 
   it("stores an event the ingest API accepted just before it aged out, delivered minutes later", async () => {

@@ -10,15 +10,18 @@
  * recognised as a duplicate (a dead letter replayed days later, for instance). The boundary is
  * the day cleanup keeps (shared/acceptance-window.ts), not the ingest API's exact instant, so an
  * event the API accepted a moment before it aged out is still stored when the queue delivers it.
+ * An event more than MAX_CLOCK_SKEW_MS ahead of the clock is rejected as `in_future`, as the API
+ * does: our senders never send one, so only a hand-made message can.
  */
 import { configOf } from "../config";
 import { type RejectedMessage, rejectedMessageStatements } from "../db/rejections";
 import { eventWriteStatements } from "../db/write-events";
 import type { Env } from "../env";
-import { type TrafficEvent, validateTrafficEvent } from "../event";
+import { type Rejection, type TrafficEvent, validateTrafficEvent } from "../event";
 import { publishStoredBatch } from "../live/publish";
 import { manifest } from "../manifest";
-import { oldestKeptDay } from "../shared/acceptance-window";
+import { MAX_CLOCK_SKEW_MS, oldestKeptDay } from "../shared/acceptance-window";
+import { errorMessage } from "../shared/errors";
 import { isPack, unpack } from "../shared/pack";
 
 export interface SortedBatch {
@@ -26,13 +29,25 @@ export interface SortedBatch {
   rejected: RejectedMessage[];
 }
 
+/** The timestamps the consumer stores: from the first kept day to a little ahead of the clock. */
+export interface StoredWindow {
+  oldestTs: number;
+  newestTs: number;
+}
+
+const TOO_OLD: Rejection = {
+  code: "too_old",
+  message: "ts is on a day older than the acceptance window (MAX_EVENT_AGE_DAYS)",
+};
+const IN_FUTURE: Rejection = { code: "in_future", message: "ts is more than 5 minutes in the future" };
+
 /**
  * Valid events and rejections of a batch. A rejection is keyed by the message id, plus `#i`
  * for the i-th event of a packed message, so a redelivered message counts each rejection once.
  */
 export function sortMessages(
   messages: readonly Pick<Message<unknown>, "id" | "body">[],
-  oldestTs: number,
+  window: StoredWindow,
 ): SortedBatch {
   const sorted: SortedBatch = { valid: [], rejected: [] };
   for (const message of messages) {
@@ -41,27 +56,23 @@ export function sortMessages(
       const messageId = packed ? `${message.id}#${index}` : message.id;
       const result = validateTrafficEvent(body);
       if (!result.ok) sorted.rejected.push({ messageId, body, rejection: result.rejection });
-      else if (result.value.ts < oldestTs)
-        sorted.rejected.push({
-          messageId,
-          body,
-          rejection: {
-            code: "too_old",
-            message: "ts is on a day older than the acceptance window (MAX_EVENT_AGE_DAYS)",
-          },
-        });
+      else if (result.value.ts < window.oldestTs)
+        sorted.rejected.push({ messageId, body, rejection: TOO_OLD });
+      else if (result.value.ts > window.newestTs)
+        sorted.rejected.push({ messageId, body, rejection: IN_FUTURE });
       else sorted.valid.push(result.value);
     }
   }
   return sorted;
 }
 
-import { errorMessage } from "../shared/errors";
-
 export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const config = configOf(env);
   const now = Date.now();
-  const { valid, rejected } = sortMessages(batch.messages, oldestKeptDay(now, config.maxEventAgeDays));
+  const { valid, rejected } = sortMessages(batch.messages, {
+    oldestTs: oldestKeptDay(now, config.maxEventAgeDays),
+    newestTs: now + MAX_CLOCK_SKEW_MS,
+  });
   const statements = [
     ...eventWriteStatements(env.DB, valid, { maxPathsPerDay: config.maxPathsPerDay }, now),
     ...rejectedMessageStatements(env.DB, rejected, now),

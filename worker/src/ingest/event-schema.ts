@@ -15,13 +15,13 @@ import {
   type Validated,
 } from "../event";
 import { hashClientIp } from "../event/client-hash";
+import { MAX_CLOCK_SKEW_MS } from "../shared/acceptance-window";
 import { DAY_MS } from "../shared/time";
 import {
   buildIngestedEvent,
   CLIENT_HASH,
   CLIENT_IP,
   type IngestContext,
-  MAX_CLOCK_SKEW_MS,
   MAX_REQUEST_ID_LENGTH,
 } from "./validate";
 

@@ -20,6 +20,7 @@ import {
 import { hashClientIp } from "../event/client-hash";
 import { eventId } from "../event/id";
 import type { Normaliser } from "../event/normalise";
+import { MAX_CLOCK_SKEW_MS } from "../shared/acceptance-window";
 import { DAY_MS } from "../shared/time";
 
 export interface IngestContext {
@@ -32,8 +33,6 @@ export interface IngestContext {
   normalise: Normaliser;
 }
 
-/** Events starting more than this far ahead of the server clock are `in_future`. */
-export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 export const MAX_REQUEST_ID_LENGTH = 200;
 /** A hash, never an address: no dots or colons, so a raw IP cannot pass as a clientHash. */
 export const CLIENT_HASH = /^[\w-]{1,64}$/;

@@ -7,6 +7,13 @@
 
 const DAY_MS = 86_400_000;
 
+/**
+ * Events starting more than this far ahead of the server clock are `in_future`: at the ingest
+ * API, and again at the consumer, where only a hand-made message can carry one (our senders
+ * check first). A far-future event would sit in the detail slot of a day years ahead.
+ */
+export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+
 /** The oldest `ts` (epoch ms) accepted at `now`. */
 export const oldestAcceptedTs = (now: number, maxEventAgeDays: number): number =>
   now - maxEventAgeDays * DAY_MS;
