@@ -15,7 +15,7 @@ export interface DriveRequest {
 }
 
 export interface SideTiming {
-  name: "consumer" | "raw";
+  name: "consumer" | "raw" | "insert";
   /** Summed wall time of this side's handler calls, ms (workerd's clock advances on I/O). */
   ms: number;
   events: number;

@@ -3,9 +3,9 @@
  * broker delivers a batch: `service.queue(queueName, messages)` on a service binding. Driving
  * them from node instead would mostly measure the node↔workerd proxy (~10 ms a batch here).
  *
- * POST a JSON `{ queue, batches }` (each batch: packed message bodies); batches alternate
- * between the CONSUMER and RAW services
- * (even batches consumer first, odd ones raw first) and the answer is each side's summed time.
+ * POST a JSON `{ queue, batches }` (each batch: packed message bodies); every batch goes to the
+ * CONSUMER, RAW and INSERT services in turn, the order rotating from batch to batch so no side
+ * always runs first, and the answer is each side's summed time.
  */
 import type { DriveBatch, DriveRequest, SideTiming } from "../queue-driver-protocol";
 
@@ -27,6 +27,7 @@ interface QueueService {
 interface DriverEnv {
   CONSUMER: QueueService;
   RAW: QueueService;
+  INSERT: QueueService;
 }
 
 async function driveOne(
@@ -57,9 +58,11 @@ export default {
     const sides: [SideTiming, QueueService][] = [
       [{ name: "consumer", ms: 0, events: 0 }, env.CONSUMER],
       [{ name: "raw", ms: 0, events: 0 }, env.RAW],
+      [{ name: "insert", ms: 0, events: 0 }, env.INSERT],
     ];
     for (const [index, batch] of batches.entries()) {
-      const order = index % 2 === 0 ? sides : [...sides].reverse();
+      const shift = index % sides.length;
+      const order = [...sides.slice(shift), ...sides.slice(0, shift)];
       for (const [timing, service] of order) {
         const elapsed = await driveOne(service, timing.name, queue, index, batch);
         if (index < warmup) continue;

@@ -197,6 +197,34 @@ function bySlot(events: readonly TrafficEvent[]): Map<number, TrafficEvent[]> {
   return new Map([...slots].sort(([a], [b]) => a - b));
 }
 
+/** The detail-row inserts of a write, the slots they touch and how many rows they number. */
+export interface DetailInserts {
+  statements: D1PreparedStatement[];
+  slots: number[];
+  numbered: number;
+}
+
+/**
+ * The inserts that store `events` in their day's slot unless some slot holds their id: the first
+ * part of every write, and on their own the floor the consumer bench compares against. Numbering
+ * stays valid only if `advanceSeqStatement(db, numbered)` ends the same transaction.
+ */
+export function detailInsertStatements(db: D1Database, events: readonly TrafficEvent[]): DetailInserts {
+  const slots = bySlot(events);
+  const statements: D1PreparedStatement[] = [];
+  let numbered = 0;
+  for (const [slot, slotEvents] of slots)
+    for (const chunk of rowChunks(slotEvents)) {
+      statements.push(db.prepare(SLOT_SQL[slot]?.insert ?? "").bind(chunk.rows, numbered));
+      numbered += chunk.count;
+    }
+  return { statements, slots: [...slots.keys()], numbered };
+}
+
+/** The last statement of a write: hands out the seqs its inserts numbered. */
+export const advanceSeqStatement = (db: D1Database, numbered: number): D1PreparedStatement =>
+  db.prepare(SQL.advanceSeq).bind(numbered);
+
 /**
  * Statements that store `events` exactly once and fold the newly stored ones into every
  * aggregate. Run them with `db.batch([...])`, optionally followed by more statements that must
@@ -209,30 +237,23 @@ export function eventWriteStatements(
   now: number = Date.now(),
 ): D1PreparedStatement[] {
   if (events.length === 0) return [];
-  const slots = bySlot(events);
-  const inserts: D1PreparedStatement[] = [];
-  let before = 0;
-  for (const [slot, slotEvents] of slots)
-    for (const chunk of rowChunks(slotEvents)) {
-      inserts.push(db.prepare(SLOT_SQL[slot]?.insert ?? "").bind(chunk.rows, before));
-      before += chunk.count;
-    }
+  const inserts = detailInsertStatements(db, events);
   const mine = slotRows(
-    [...slots.keys()],
+    inserts.slots,
     "ts, path, method, status, duration_ms, latency_bucket, bytes",
     `seq > ${LAST_SEQ}`,
   );
   const sql = aggregateSql(mine);
   return [
-    ...inserts,
+    ...inserts.statements,
     db.prepare(sql.admitPaths).bind(options.maxPathsPerDay),
-    ...[...slots.keys()].map((slot) => db.prepare(SLOT_SQL[slot]?.cap ?? "")),
+    ...inserts.slots.map((slot) => db.prepare(SLOT_SQL[slot]?.cap ?? "")),
     db.prepare(sql.hourly),
     db.prepare(sql.latency),
     db.prepare(sql.pending),
     db.prepare(sql.counted),
     db.prepare(SQL.lastBatch).bind(now),
-    db.prepare(SQL.advanceSeq).bind(before),
+    advanceSeqStatement(db, inserts.numbered),
   ];
 }
 
