@@ -5,6 +5,7 @@
  */
 import { env, SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it, vi } from "vitest";
+import type { TrafficEvent } from "../../worker/src/event";
 import {
   deliver,
   EVENTS_QUEUE,
@@ -76,12 +77,16 @@ function expectSummary(body: SummaryBody, expected: ReturnType<typeof summaryTru
 
 beforeAll(async () => {
   await resetStorage();
-  const all = [...traffic, ...traffic.slice(0, 80), ...recent, ...stale];
-  // Delivered as of the day of T0: the consumer rejects events older than the acceptance window.
+  const deliverAll = async (events: readonly TrafficEvent[], prefix: string) => {
+    for (let i = 0; i < events.length; i += 100)
+      await deliver(EVENTS_QUEUE, messagesOf(events.slice(i, i + 100), `${prefix}${i}`));
+  };
+  // The T0 traffic is delivered as of its own day (the consumer rejects events older than the
+  // acceptance window), the recent traffic at the real clock (it rejects events in the future).
   const clock = vi.spyOn(Date, "now").mockReturnValue(T0 + 24 * HOUR);
-  for (let i = 0; i < all.length; i += 100)
-    await deliver(EVENTS_QUEUE, messagesOf(all.slice(i, i + 100), `b${i}`));
+  await deliverAll([...traffic, ...traffic.slice(0, 80)], "t");
   clock.mockRestore();
+  await deliverAll([...recent, ...stale], "r");
 });
 
 describe("GET /_pathmeter/api/stats/summary", () => {
