@@ -54,6 +54,11 @@ const errors = {
     description: "no or a wrong bearer token",
     content: { "application/json": { schema: errorSchema } },
   },
+  503: {
+    description:
+      "`unavailable`: the database (D1) failed in a way D1 documents as transient; retry after `Retry-After` seconds",
+    content: { "application/json": { schema: errorSchema } },
+  },
 };
 
 const csvContent = (rows: z.ZodObject) => ({
