@@ -65,7 +65,11 @@ async function assertHealthy(stack: LocalStack, config: StartConfig): Promise<vo
 function stopOnSignals(stack: LocalStack): void {
   let stopping = false;
   const shutdown = (signal: string) => {
-    if (stopping) return;
+    // A second Ctrl-C does not cut the drain short: the queued events would be lost with it.
+    if (stopping) {
+      log(`${signal}: already stopping; still storing queued events (SIGKILL would lose them)…`);
+      return;
+    }
     stopping = true;
     log(`${signal}: storing queued events, then stopping…`);
     stack.stop().then(

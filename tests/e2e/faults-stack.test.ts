@@ -1,6 +1,7 @@
 /**
  * The local-stack scenario of the fault-injection runner (tests/e2e/faults-stack.ts): traffic
- * through `npm start`'s gateway and ingest API, SIGTERM part-way through the load, a restart on
+ * through `npm start`'s gateway and ingest API, SIGTERM part-way through the load (and a Ctrl-C
+ * while it drains), a restart on
  * the same state directory and the rest of the load; then every request the upstream received and
  * every ingest id is counted exactly once, in health and per path in the stats API. A failing
  * seed is in the test's name: `npx vitest run --project e2e tests/e2e/faults-stack.test.ts -t "seed N"`.
@@ -19,11 +20,19 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) await cleanup();
 });
 
+/** Resolves once `pattern` is in the output, or rejects with the output after `timeoutMs`. */
+async function outputMatches(started: StartedNpm, pattern: RegExp, timeoutMs = 10_000): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await sleep(25))
+    if (pattern.test(started.output())) return;
+  throw new Error(`npm start never printed ${pattern}; its output:\n${started.output()}`);
+}
+
 /**
- * SIGTERM to `npm start`'s process group (as a terminal's job control would), then its end. The
- * stack's own process (the newest node under npm) is stopped while the signal arrives, as a busy
- * machine delays it: no process in between may give up waiting and SIGKILL it before it drains
- * (tsx's signal relay did, after 30 ms).
+ * SIGTERM to `npm start`'s process group (as a terminal's job control would), then a Ctrl-C
+ * (SIGINT) to the group while the first drain runs, then its end. The stack's own process (the
+ * newest node under npm) is stopped while the first signal arrives, as a busy machine delays it:
+ * no process in between may give up waiting and SIGKILL it before it drains (tsx's signal relay
+ * did, after 30 ms); and the second signal must not cut the drain short.
  */
 async function terminate(started: StartedNpm): Promise<void> {
   const pid = started.child.pid ?? 0;
@@ -33,8 +42,11 @@ async function terminate(started: StartedNpm): Promise<void> {
   await sleep(300);
   try {
     process.kill(stack, "SIGCONT");
+    await outputMatches(started, /SIGTERM: storing queued events/);
+    process.kill(-pid, "SIGINT");
   } catch {
-    // Already gone: killed while it was stopped; the drain check below fails.
+    // Already gone: killed while it was stopped, or stopped before the second signal; the
+    // output checks below fail.
   }
   await started.exited;
 }
@@ -50,7 +62,9 @@ async function start(stateDir: string, upstreamUrl: string) {
 }
 
 for (const seed of SEEDS) {
-  it(`seed ${seed}: SIGTERM mid-load and a restart lose and double-count nothing`, async ({ task }) => {
+  it(`seed ${seed}: SIGTERM mid-load, SIGINT while it drains and a restart lose and double-count nothing`, async ({
+    task,
+  }) => {
     const upstream = await countingUpstream();
     cleanups.push(() => new Promise((resolve) => upstream.server.close(() => resolve())));
     const state = await tempStateDir();
@@ -65,6 +79,7 @@ for (const seed of SEEDS) {
       terminated = terminate(first.started);
     });
     await terminated;
+    expect(first.started.output()).toMatch(/SIGINT: already stopping; still storing queued events/);
     expect(first.started.output()).toMatch(/queue drained after \d+ ms/);
 
     // The rest after a restart: what never started, and ingest batches without a 202 (same ids).
@@ -84,9 +99,9 @@ for (const seed of SEEDS) {
     } finally {
       stored = (await adminApi(second).health()).eventsStored;
       recordReliability(task, {
-        scenario: `local stack (npm start), seed ${seed}: gateway + ingest load, SIGTERM part-way, restart on the same state`,
+        scenario: `local stack (npm start), seed ${seed}: gateway + ingest load, SIGTERM part-way, SIGINT while it drains, restart on the same state`,
         events: expected,
-        faults: `SIGTERM (the stack's process stopped 300 ms as it arrives) after ${outcomes.filter((o) => o === "done").length} of ${ops.length} requests/batches (8 in flight); ${rest.length} sent after the restart`,
+        faults: `SIGTERM (the stack's process stopped 300 ms as it arrives), then SIGINT during the drain, after ${outcomes.filter((o) => o === "done").length} of ${ops.length} requests/batches (8 in flight); ${rest.length} sent after the restart`,
         lost: Math.max(0, expected - stored),
         doubleCounted: Math.max(0, stored - expected),
         fiveXx: tally.fiveXx,
