@@ -32,7 +32,12 @@ export default defineConfig(async () => {
                 ...bindings,
                 // Tests drive queue() themselves; automatic delivery would race their assertions.
                 queueConsumers: {},
-                bindings: { ...bindings.bindings, TEST_MIGRATIONS: migrations },
+                // FAULT_SEEDS=7,8,9 npm run test:faults: seeds for the fault scenarios (tests/fault-seeds.ts).
+                bindings: {
+                  ...bindings.bindings,
+                  TEST_MIGRATIONS: migrations,
+                  FAULT_SEEDS: process.env.FAULT_SEEDS ?? "",
+                },
               },
             }),
           ],

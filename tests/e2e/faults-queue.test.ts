@@ -7,12 +7,13 @@
  */
 import { afterEach, expect, it } from "vitest";
 import { type LocalStack, startLocalStack } from "../../scripts/local-stack";
+import { faultSeeds } from "../fault-seeds";
 import { recordReliability } from "../reliability-record";
 import { withFlakyEventsQueue } from "./faults-queue";
 import { countingUpstream, planLoad, runLoad } from "./faults-stack";
 import { adminApi, tempStateDir, waitForEventsStored } from "./helpers";
 
-const SEEDS = [51];
+const SEEDS = faultSeeds([51], process.env.FAULT_SEEDS);
 const FAIL_EVERY = 3;
 
 const cleanups: (() => Promise<void>)[] = [];

@@ -8,12 +8,13 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, expect, it } from "vitest";
+import { faultSeeds } from "../fault-seeds";
 import { recordReliability } from "../reliability-record";
 import { countingUpstream, planLoad, runLoad, startNpm, TOKEN } from "./faults-stack";
 import { adminApi, floorHour, HOUR_MS, tempStateDir, waitForEventsStored } from "./helpers";
 import { descendantsNamed, type StartedNpm } from "./start-process";
 
-const SEEDS = [41];
+const SEEDS = faultSeeds([41], process.env.FAULT_SEEDS);
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {

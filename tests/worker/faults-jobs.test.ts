@@ -6,13 +6,15 @@
  * row ever left D1 unarchived. A failing seed is in the test's name:
  * `npm run test:faults -- -t "concurrent jobs, seed N"`.
  */
+import { env } from "cloudflare:test";
 import { expect, it } from "vitest";
+import { faultSeeds } from "../fault-seeds";
 import { recordReliability } from "../reliability-record";
 import { archivedIds, runConcurrentJobsScenario, STARTERS } from "./faults-jobs";
 import { withFaultScenarioSetup } from "./faults-setup";
 import { api, readAggregates, truthOf, uniqueById } from "./harness";
 
-const SEEDS = [32];
+const SEEDS = faultSeeds([32], env.FAULT_SEEDS);
 
 withFaultScenarioSetup();
 

@@ -5,12 +5,14 @@
  * count equals the ground truth (the latency cells have moved into sketches by then, which their
  * own tests check). A failing seed is in the test's name.
  */
+import { env } from "cloudflare:test";
 import { afterEach, beforeEach, expect, it, vi } from "vitest";
+import { faultSeeds } from "../fault-seeds";
 import { recordReliability } from "../reliability-record";
 import { runLifecycleScenario } from "./faults-lifecycle";
 import { archivedEvents, readAggregates, resetStorage, truthOf, uniqueById } from "./harness";
 
-const SEEDS = [11, 12, 13];
+const SEEDS = faultSeeds([11, 12, 13], env.FAULT_SEEDS);
 
 beforeEach(async () => {
   await resetStorage();

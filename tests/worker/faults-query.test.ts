@@ -7,13 +7,14 @@
  */
 import { env } from "cloudflare:test";
 import { expect, it, vi } from "vitest";
+import { faultSeeds } from "../fault-seeds";
 import { recordReliability } from "../reliability-record";
 import { runQueryScenario } from "./faults-query";
 import { QUERY_FAULTS } from "./faults-query-arm";
 import { withFaultScenarioSetup } from "./faults-setup";
 import { api } from "./harness";
 
-const SEEDS = [21, 22];
+const SEEDS = faultSeeds([21, 22], env.FAULT_SEEDS);
 
 withFaultScenarioSetup();
 

@@ -6,12 +6,16 @@
  */
 import { env } from "cloudflare:test";
 import { afterEach, beforeEach, expect, it, vi } from "vitest";
+import { faultSeeds } from "../fault-seeds";
 import { recordReliability } from "../reliability-record";
 import { FAULTS, runScenario } from "./faults-scenario";
 import { readAggregates, resetStorage, truthOf, uniqueById } from "./harness";
 
-/** Seeds run by `npm test` (and `npm run test:faults`); each scenario sends a few hundred events. */
-const SEEDS = [1, 2, 3, 4, 5, 6];
+/**
+ * Seeds run by `npm test` (and `npm run test:faults`; `FAULT_SEEDS=7,8,9 npm run test:faults` runs
+ * others); each scenario sends a few hundred events.
+ */
+const SEEDS = faultSeeds([1, 2, 3, 4, 5, 6], env.FAULT_SEEDS);
 
 beforeEach(async () => {
   await resetStorage();
