@@ -27,6 +27,24 @@ const sink = () => ({ queue: env.EVENTS_QUEUE, db: env.DB, maxPathsPerDay: 100 }
 const events = (n: number, prefix: string): TrafficEvent[] =>
   generateEvents({ prefix, count: n, spanMs: HOUR });
 
+/** An app recording GET /items/:id with pathStats, flushing only by size (at `maxEvents`). */
+function itemsApp(maxEvents: number) {
+  const app = new Hono<{ Bindings: typeof env }>();
+  app.use(
+    pathStats<{ Bindings: typeof env }>({
+      setup: (c) => ({
+        salt: TEST_SECRETS.CLIENT_IP_SALT,
+        routes: [],
+        sink: { ...sink(), queue: c.env.EVENTS_QUEUE },
+      }),
+      // A delay longer than the test's own timeout: only the size can flush.
+      coalesce: { maxEvents, maxDelayMs: 600_000 },
+    }),
+  );
+  app.get("/items/:id", (c) => c.text("ok"));
+  return app;
+}
+
 beforeEach(() => resetStorage());
 afterEach(() => vi.restoreAllMocks());
 
@@ -61,18 +79,7 @@ it("says which joins run the flush: the one that opens a batch and the one that 
 });
 
 it("only the request that runs the flush keeps its context open, and the batch is still sent whole", async () => {
-  const app = new Hono<{ Bindings: typeof env }>();
-  app.use(
-    pathStats<{ Bindings: typeof env }>({
-      setup: (c) => ({
-        salt: TEST_SECRETS.CLIENT_IP_SALT,
-        routes: [],
-        sink: { ...sink(), queue: c.env.EVENTS_QUEUE },
-      }),
-      coalesce: { maxEvents: 3, maxDelayMs: 600_000 },
-    }),
-  );
-  app.get("/items/:id", (c) => c.text("ok"));
+  const app = itemsApp(3);
   const queue = captureQueue();
   const serve = async (i: number) => {
     const ctx = createExecutionContext();
@@ -107,18 +114,7 @@ it("falls back to D1 when the shared send fails; every event of the batch is sto
 });
 
 it("many concurrent requests share one flush and lose nothing", async () => {
-  const app = new Hono<{ Bindings: typeof env }>();
-  app.use(
-    pathStats<{ Bindings: typeof env }>({
-      setup: (c) => ({
-        salt: TEST_SECRETS.CLIENT_IP_SALT,
-        routes: [],
-        sink: { ...sink(), queue: c.env.EVENTS_QUEUE },
-      }),
-      coalesce: { maxEvents: 40, maxDelayMs: 600_000 },
-    }),
-  );
-  app.get("/items/:id", (c) => c.text("ok"));
+  const app = itemsApp(40);
   const queue = captureQueue();
   const serve = async (i: number) => {
     const ctx = createExecutionContext();
