@@ -112,14 +112,22 @@ const NOISE_NOTE =
   "On the shared 2-core machine these runs are made on (several sessions at once), repeated runs " +
   "of this bench differ by up to about ±0.1 in on / off; CPU per request moves less, so compare " +
   "runs by it too. The Worker's recording work (client hash, event id, template, validation, packing) " +
-  "runs when a batch is flushed, not on the request path (worker/src/gateway/path-stats.ts).";
+  "runs when a batch is flushed, not on the request path, and only the request that runs a batch's " +
+  "flush keeps its context open for it (worker/src/gateway/path-stats.ts, coalesce.ts).";
 
 function verdict(name: string, value: number): string {
   return `${name}: ${value} (${value >= TARGET_RATIO ? "at or above" : "below"} the ${TARGET_RATIO} target)`;
 }
 
+/** The capacity ratios by CPU per request, in one sentence; empty when /proc could not tell. */
+function capacityNote(cpuFigures: readonly BenchMetric[]): string {
+  const ratios = cpuFigures.filter((m) => m.unit === "ratio");
+  if (ratios.length === 0) return "";
+  return ` By workerd CPU per request: ${ratios.map((m) => `${m.name.replace(/^CPU per request /, "")} ${m.value}`).join("; ")}.`;
+}
+
 /** What this run's numbers say, both ways of placing the queue named. */
-function notes(s: MeasuredSides): string[] {
+function notes(s: MeasuredSides, cpuFigures: readonly BenchMetric[]): string[] {
   const elsewhere = ratio(s.queueElsewhere, s.off);
   const one = ratio(s.oneWorkerd, s.off);
   return [
@@ -127,7 +135,7 @@ function notes(s: MeasuredSides): string[] {
       `${verdict("On / off with everything in one workerd, as npm start runs it", one)}: there the ` +
       "local queue broker (which parses every send) and the consumer's D1 writes share the gateway's " +
       "one thread, work a production gateway never does. Queue stubbed / off is " +
-      `${ratio(s.stubbed, s.off)}: the Worker's own recording work without any send.`,
+      `${ratio(s.stubbed, s.off)}: the Worker's own recording work without any send.${capacityNote(cpuFigures)}`,
     NOISE_NOTE,
   ];
 }
@@ -158,15 +166,16 @@ export function gatewayResult(
   recorded: number,
   params: Record<string, number>,
 ): Omit<BenchResult, "bench" | "finishedAt"> {
+  const cpuFigures = cpuMetrics(s, params.warmupRequestsPerSide ?? 0);
   return {
     title: "Gateway requests/s, recording on vs off",
     method: METHOD,
     metrics: [
       ...rateMetrics(s),
       { name: "events stored for the recorded requests (both on sides)", value: recorded, unit: "events" },
-      ...cpuMetrics(s, params.warmupRequestsPerSide ?? 0),
+      ...cpuFigures,
     ],
-    notes: notes(s),
+    notes: notes(s, cpuFigures),
     params,
   };
 }
