@@ -111,7 +111,8 @@ function rateMetrics(s: MeasuredSides): BenchMetric[] {
 const NOISE_NOTE =
   "On the shared 2-core machine these runs are made on (several sessions at once), repeated runs " +
   "of this bench differ by up to about ±0.1 in on / off; CPU per request moves less, so compare " +
-  "runs by it too. The Worker's recording work (client hash, event id, template, validation, packing) " +
+  "runs by it too (a check with the very same Worker in two workerd processes, side by side in " +
+  "24 rounds, gave 0.93–0.96 of each other: a single run resolves about ±0.05). The Worker's recording work (client hash, event id, template, validation, packing) " +
   "runs when a batch is flushed, not on the request path, and only the request that runs a batch's " +
   "flush keeps its context open for it (worker/src/gateway/path-stats.ts, coalesce.ts).";
 
