@@ -10,8 +10,8 @@
  * (it sends at once). That request's `waitUntil` awaits the flush, so the isolate stays until the
  * events are queued (or, when the send fails, written to D1 directly by `deliverEvents`). The
  * other requests of the batch need not wait: their events live in the batch, which is flushed
- * either way, and keeping every request's context open until the flush cost the gateway ~10% of
- * its CPU (measured in workerd by the gateway bench, docs/bench/README.md).
+ * either way, and keeping every request's context open until the flush cost the gateway 4–9% of
+ * its CPU per request (measured in workerd: docs/cost.md, "The gateway's own cost").
  */
 
 import { type Delivery, deliverEvents, type EventSink } from "../delivery/send-events";
