@@ -28,8 +28,15 @@ export async function buildBenchWorker(name: string): Promise<BenchWorkerBundle>
   return { dir, file, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
-/** A bench-only gateway Worker on its own port, with the local stack's bindings. */
-export function benchGateway(bundle: BenchWorkerBundle, upstreamUrl: string): Miniflare {
+/**
+ * A bench-only gateway Worker on its own port, with the local stack's bindings and `extraText`
+ * plain-text bindings that only bench Workers read (e.g. the queue relay's URL).
+ */
+export function benchGateway(
+  bundle: BenchWorkerBundle,
+  upstreamUrl: string,
+  extraText: Record<string, string> = {},
+): Miniflare {
   // No consumer and no live hub: the bench Workers only proxy (and record, or not).
   const {
     queueConsumers: _none,
@@ -41,6 +48,7 @@ export function benchGateway(bundle: BenchWorkerBundle, upstreamUrl: string): Mi
   });
   return new Miniflare({
     ...bindings,
+    bindings: { ...bindings.bindings, ...extraText },
     modules: true,
     scriptPath: bundle.file,
     modulesRoot: bundle.dir,

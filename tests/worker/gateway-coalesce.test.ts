@@ -1,7 +1,8 @@
 /**
  * The gateway's coalescing (gateway/coalesce.ts): the events of concurrent requests leave in one
- * packed send — flushed by size or by time —, every request's waitUntil waits for the flush its
- * event joined (so none is lost), and a failed send falls back to D1 directly.
+ * packed send — flushed by size or by time —, the request whose context runs a batch's flush (the
+ * one that opened it, or filled it) waits for it with waitUntil (so none is lost), the others of
+ * the batch do not, and a failed send falls back to D1 directly.
  */
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { Hono } from "hono";
@@ -25,6 +26,24 @@ import {
 const sink = () => ({ queue: env.EVENTS_QUEUE, db: env.DB, maxPathsPerDay: 100 });
 const events = (n: number, prefix: string): TrafficEvent[] =>
   generateEvents({ prefix, count: n, spanMs: HOUR });
+
+/** An app recording GET /items/:id with pathStats, flushing only by size (at `maxEvents`). */
+function itemsApp(maxEvents: number) {
+  const app = new Hono<{ Bindings: typeof env }>();
+  app.use(
+    pathStats<{ Bindings: typeof env }>({
+      setup: (c) => ({
+        salt: TEST_SECRETS.CLIENT_IP_SALT,
+        routes: [],
+        sink: { ...sink(), queue: c.env.EVENTS_QUEUE },
+      }),
+      // A delay longer than the test's own timeout: only the size can flush.
+      coalesce: { maxEvents, maxDelayMs: 600_000 },
+    }),
+  );
+  app.get("/items/:id", (c) => c.text("ok"));
+  return app;
+}
 
 beforeEach(() => resetStorage());
 afterEach(() => vi.restoreAllMocks());
@@ -52,6 +71,37 @@ it("flushes by time: a lone event is sent after the delay", async () => {
   expect(queue.events()).toEqual(batch);
 });
 
+it("says which joins run the flush: the one that opens a batch and the one that fills it", () => {
+  const coalescer = new EventCoalescer(sink(), { maxEvents: 3, maxDelayMs: 600_000 });
+  const joins = events(7, "owner").map((e) => coalescer.join(e).runsFlush);
+  // Batches [0 1 2] (filled), [3 4 5] (filled), [6] (opened, left to its timer).
+  expect(joins).toEqual([true, false, true, true, false, true, true]);
+});
+
+it("only the request that runs the flush keeps its context open, and the batch is still sent whole", async () => {
+  const app = itemsApp(3);
+  const queue = captureQueue();
+  const serve = async (i: number) => {
+    const ctx = createExecutionContext();
+    await (await app.fetch(new Request(`http://app.test/items/${i}`), env, ctx)).text();
+    return ctx;
+  };
+  let openerDone = false;
+  const opener = waitOnExecutionContext(await serve(1)).then(() => {
+    openerDone = true;
+  });
+  // The second request joins the open batch and has nothing to wait for.
+  await waitOnExecutionContext(await serve(2));
+  expect(queue.sendBatch).not.toHaveBeenCalled();
+  expect(openerDone).toBe(false);
+  // The third fills the batch and sends it; the opener's wait ends with that send.
+  await waitOnExecutionContext(await serve(3));
+  await opener;
+  expect(queue.sendBatch).toHaveBeenCalledTimes(1);
+  expect(queue.events().map((e) => e.path)).toEqual(Array(3).fill("/items/:id"));
+  expect(new Set(queue.events().map((e) => e.id)).size).toBe(3);
+});
+
 it("falls back to D1 when the shared send fails; every event of the batch is stored once", async () => {
   const queue = captureQueue();
   queue.sendBatch.mockRejectedValue(new Error("Queue send failed: 503"));
@@ -64,18 +114,7 @@ it("falls back to D1 when the shared send fails; every event of the batch is sto
 });
 
 it("many concurrent requests share one flush and lose nothing", async () => {
-  const app = new Hono<{ Bindings: typeof env }>();
-  app.use(
-    pathStats<{ Bindings: typeof env }>({
-      setup: (c) => ({
-        salt: TEST_SECRETS.CLIENT_IP_SALT,
-        routes: [],
-        sink: { ...sink(), queue: c.env.EVENTS_QUEUE },
-      }),
-      coalesce: { maxEvents: 40, maxDelayMs: 600_000 },
-    }),
-  );
-  app.get("/items/:id", (c) => c.text("ok"));
+  const app = itemsApp(40);
   const queue = captureQueue();
   const serve = async (i: number) => {
     const ctx = createExecutionContext();
@@ -85,7 +124,7 @@ it("many concurrent requests share one flush and lose nothing", async () => {
       ctx,
     );
     await response.text();
-    // Resolves only once the flush this request's event joined is done.
+    // The first and the 40th request run the flush and wait for it; the others end at once.
     await waitOnExecutionContext(ctx);
     return response.status;
   };

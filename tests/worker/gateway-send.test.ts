@@ -5,6 +5,7 @@
  * what reaches sendBatch.
  */
 import { env } from "cloudflare:test";
+import fc from "fast-check";
 import { afterEach, expect, it, vi } from "vitest";
 import { deliverEvents } from "../../worker/src/delivery/send-events";
 import type { TrafficEvent } from "../../worker/src/event";
@@ -35,6 +36,17 @@ const padded = (i: number, size: number): TrafficEvent => ({
   colo: null,
   country: null,
   source: "ingest",
+});
+
+it("measures a value's JSON as its UTF-8 bytes, whatever characters it holds", () => {
+  const utf8 = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)).byteLength;
+  for (const path of ["/users/1", "/café", "/ключ/€", "/😀", "/\ud800", "/\u0000\u007f\u0080", "/\uffff"])
+    expect(jsonBytes({ path })).toBe(utf8({ path }));
+  fc.assert(
+    fc.property(fc.string({ unit: "binary" }), fc.string({ unit: "grapheme" }), (a, b) => {
+      expect(jsonBytes({ a, b })).toBe(utf8({ a, b }));
+    }),
+  );
 });
 
 it("packs events in order into as few messages of at most 120,000 bytes as fit", () => {

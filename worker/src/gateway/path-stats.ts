@@ -4,18 +4,26 @@
  * the facts the request and response already hold and adds them to the isolate's open batch;
  * hashing the client, deriving the id, normalising the path and delivering run when the batch is
  * flushed (coalesce.ts, request-record.ts), after the responses were returned. So the client never
- * waits for analytics and never sees them fail (a failure is logged with its message only), and
- * each request's `waitUntil` awaits the flush its record joined, so none is lost.
+ * waits for analytics and never sees them fail (a failure is logged with its message only). The
+ * request whose context runs its batch's flush (coalesce.ts: the one that opened or filled it)
+ * awaits the flush with `waitUntil`, and a request whose size is known only once its body has
+ * streamed awaits that too, so none is lost when the isolate goes away.
  */
 import type { Context, Env as HonoEnv, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app-env";
 import { configOf } from "../config";
-import { deliverEvents, type EventSink, eventSinkOf } from "../delivery/send-events";
+import { type Delivery, deliverEvents, type EventSink, eventSinkOf } from "../delivery/send-events";
 import type { Env } from "../env";
 import { normaliserFor } from "../event/normalise";
 import { errorMessage } from "../shared/errors";
 import { type MeasuredResponse, measureBody } from "./body-bytes";
-import { type CoalesceOptions, Coalescer, CoalescerRegistry, DEFAULT_COALESCE } from "./coalesce";
+import {
+  type CoalesceOptions,
+  Coalescer,
+  CoalescerRegistry,
+  DEFAULT_COALESCE,
+  type Joined,
+} from "./coalesce";
 import { eventsOf, type RequestRecord, recordOf } from "./request-record";
 
 /** What recording needs from a request's environment. */
@@ -82,16 +90,21 @@ function measuredOrAsIs(response: Response, method: string): MeasuredResponse {
   }
 }
 
+/** The flush the caller must keep its context alive for, or null when another request runs it. */
+const ownFlush = (joined: Joined): Promise<Delivery> | null => (joined.runsFlush ? joined.flushed : null);
+
 /**
- * Adds the request's record to its batch and returns the promise of that batch's flush (which
- * never rejects). Sync up to the add, so a response of known size costs no promise of its own.
+ * Adds the request's record to its batch and returns what the request's `waitUntil` must await
+ * (never rejecting), or null when nothing: the batch's flush when this request runs it, the body's
+ * streaming (then the flush, if it runs it) when the size is not known yet. Sync up to the add,
+ * so a response of known size costs no promise of its own.
  */
 function record<E extends HonoEnv>(
   c: Context<E>,
   timing: { ts: number; durationMs: number },
   options: PathStatsOptions<E>,
   registry: CoalescerRegistry<RequestRecord>,
-): Promise<unknown> {
+): Promise<unknown> | null {
   const request = c.req.raw;
   const measured = measuredOrAsIs(c.res, request.method);
   // Only when rebuilt: hono's `c.res` setter copies every header into yet another Response.
@@ -103,9 +116,11 @@ function record<E extends HonoEnv>(
   const { ts, durationMs } = timing;
   const status = c.res.status;
   if (!(bytes instanceof Promise))
-    return coalescer.add(recordOf(request, { ts, durationMs, status, bytes }, derivation));
+    return ownFlush(coalescer.join(recordOf(request, { ts, durationMs, status, bytes }, derivation)));
   return bytes
-    .then((sent) => coalescer.add(recordOf(request, { ts, durationMs, status, bytes: sent }, derivation)))
+    .then((sent) =>
+      ownFlush(coalescer.join(recordOf(request, { ts, durationMs, status, bytes: sent }, derivation))),
+    )
     .catch(logFailure);
 }
 
@@ -142,13 +157,14 @@ export const pathStats = <E extends HonoEnv = AppEnv>(
     const started = performance.now();
     await next();
     const durationMs = performance.now() - started;
-    let work: Promise<unknown>;
+    let work: Promise<unknown> | null;
     try {
       work = record(c, { ts, durationMs }, options, registry);
     } catch (error) {
       logFailure(error);
       return;
     }
+    if (work === null) return;
     try {
       c.executionCtx.waitUntil(work);
     } catch {
