@@ -23,6 +23,7 @@
  */
 import type { TrafficEvent } from "../event";
 import { slotOf } from "../shared/day-slots";
+import { utf8Bytes } from "../shared/pack";
 import { bucketOf } from "../sketches/latency";
 import { ALL_SLOTS, LAST_SEQ, slotRows, slotTable } from "./detail-slots";
 
@@ -130,8 +131,6 @@ const SQL = {
 /** JSON bytes per insert statement's parameter: D1 allows 100 KB per statement. */
 export const MAX_CHUNK_BYTES = 90_000;
 
-const encoder = new TextEncoder();
-
 /** The row `json_each` reads: a TrafficEvent's columns in insert order, latency bucket included. */
 export const eventRow = (e: TrafficEvent): (string | number | null)[] => [
   e.id,
@@ -166,7 +165,7 @@ export function rowChunks(events: readonly TrafficEvent[]): RowChunk[] {
   };
   for (const event of events) {
     const json = JSON.stringify(eventRow(event));
-    const size = encoder.encode(json).byteLength;
+    const size = utf8Bytes(json);
     if (parts.length > 0 && bytes + 1 + size > MAX_CHUNK_BYTES) flush();
     parts.push(json);
     bytes += size + 1;

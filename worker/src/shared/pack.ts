@@ -37,15 +37,16 @@ const encoder = new TextEncoder();
 /** Any UTF-16 code unit outside ASCII (surrogates included). */
 const NON_ASCII = /[\u0080-\uffff]/;
 
+/** UTF-8 bytes of `text`: its length when ASCII, encoded only otherwise. */
+export const utf8Bytes = (text: string): number =>
+  NON_ASCII.test(text) ? encoder.encode(text).byteLength : text.length;
+
 /**
  * UTF-8 bytes of a value's JSON text. ASCII text is one byte per character, so only text with
  * other characters is encoded to be measured: encoding costs ~1 µs an event in workerd, more than
  * the rest of packing, and the gateway's events are ASCII but for rare paths.
  */
-export function jsonBytes(value: unknown): number {
-  const text = JSON.stringify(value) ?? "null";
-  return NON_ASCII.test(text) ? encoder.encode(text).byteLength : text.length;
-}
+export const jsonBytes = (value: unknown): number => utf8Bytes(JSON.stringify(value) ?? "null");
 
 /** A packed message as it will be sent, with its size in bytes. */
 export interface PackedMessage<E> {
