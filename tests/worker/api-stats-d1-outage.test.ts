@@ -11,21 +11,26 @@ import { getStats } from "./api-stats-fixtures";
 import { resetStorage } from "./harness";
 
 /** Messages of D1 outages, as D1 words them (developers.cloudflare.com/d1/observability/debug-d1/). */
-const OUTAGES = [
-  "D1_ERROR: Network connection lost.",
-  "D1_ERROR: D1 DB reset because its code was updated.",
-  "D1_ERROR: Internal error while starting up D1 DB storage caused object to be reset.",
-  "D1_ERROR: D1 DB is overloaded. Too many requests queued.",
-  "D1_ERROR: D1 DB storage operation exceeded timeout which caused object to be reset.",
-];
+const OUTAGES = {
+  "network lost": "D1_ERROR: Network connection lost.",
+  "code updated": "D1_ERROR: D1 DB reset because its code was updated.",
+  "failed start": "D1_ERROR: Internal error while starting up D1 DB storage caused object to be reset.",
+  overloaded: "D1_ERROR: D1 DB is overloaded. Too many requests queued.",
+  "storage timeout": "D1_ERROR: D1 DB storage operation exceeded timeout which caused object to be reset.",
+};
 const BUG = "D1_ERROR: no such column: requestz at offset 7: SQLITE_ERROR";
 
+/** [name in the test's title, endpoint, query] */
 const ENDPOINTS = [
-  ["summary", {}],
-  ["paths", {}],
-  ["paths", { format: "csv" }],
-  ["timeseries", {}],
-  ["compare", { from: "2026-11-20", to: "2026-11-21", baselineFrom: "2026-11-19", baselineTo: "2026-11-20" }],
+  ["summary", "summary", {}],
+  ["paths", "paths", {}],
+  ["paths as CSV", "paths", { format: "csv" }],
+  ["timeseries", "timeseries", {}],
+  [
+    "compare",
+    "compare",
+    { from: "2026-11-20", to: "2026-11-21", baselineFrom: "2026-11-19", baselineTo: "2026-11-20" },
+  ],
 ] as const;
 
 /** Makes every D1 statement and batch fail with `message` when it runs (prepare still works). */
@@ -52,8 +57,10 @@ afterEach(() => vi.restoreAllMocks());
 
 describe("stats API while D1 fails", () => {
   it.each(
-    OUTAGES.flatMap((outage) => ENDPOINTS.map(([endpoint, params]) => [outage, endpoint, params] as const)),
-  )("%s: %s %o answers 503 unavailable with Retry-After", async (outage, endpoint, params) => {
+    Object.entries(OUTAGES).flatMap(([name, outage]) =>
+      ENDPOINTS.map(([title, endpoint, params]) => [name, title, endpoint, params, outage] as const),
+    ),
+  )("D1 %s: %s answers 503 unavailable with Retry-After", async (_name, _title, endpoint, params, outage) => {
     failD1(outage);
     // A range no other test asked for: the answer cannot come from the Cache API.
     const res = await getStats(endpoint, { ...params, bust: crypto.randomUUID() });
@@ -65,7 +72,7 @@ describe("stats API while D1 fails", () => {
     expect(logged).toHaveBeenCalledWith(expect.stringContaining(outage));
   });
 
-  it.each(ENDPOINTS)("a bug in our SQL stays a 500 internal: %s %o", async (endpoint, params) => {
+  it.each(ENDPOINTS)("a bug in our SQL stays a 500 internal: %s", async (_title, endpoint, params) => {
     failD1(BUG);
     const res = await getStats(endpoint, { ...params, bust: crypto.randomUUID() });
     expect(res.status).toBe(500);
