@@ -3,7 +3,14 @@
  * parallel: they would measure each other) and writes docs/bench/results.json and README.md.
  */
 import { benches } from "./registry";
-import { mergeResults, readResults, type StoredResult, thisMachine, writeResults } from "./report";
+import {
+  formatValue,
+  mergeResults,
+  readResults,
+  type StoredResult,
+  thisMachine,
+  writeResults,
+} from "./report";
 import { meetsTarget } from "./types";
 
 async function main(): Promise<void> {
@@ -25,7 +32,9 @@ async function main(): Promise<void> {
     for (const metric of result.metrics) {
       const met = meetsTarget(metric);
       const verdict = met === undefined ? "" : met ? "  (target met)" : "  (TARGET MISSED)";
-      console.log(`   ${metric.name}: ${metric.value} ${metric.unit}${verdict}`);
+      console.log(
+        `   ${metric.name}: ${formatValue(metric.value, metric.unit)}${metric.unit === "ratio" ? " ratio" : ""}${verdict}`,
+      );
     }
   }
   const results = mergeResults(

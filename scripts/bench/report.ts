@@ -58,7 +58,8 @@ export function mergeResults(
   return [...byBench.values()].sort((a, b) => rank(a.bench) - rank(b.bench));
 }
 
-const formatValue = (value: number, unit: string) =>
+/** A metric as the README shows it: ratios to 3 decimals, other values with their unit. */
+export const formatValue = (value: number, unit: string): string =>
   unit === "ratio" ? value.toFixed(3) : `${value.toLocaleString("en-US")} ${unit}`;
 
 const describeMachine = (m: Machine) =>

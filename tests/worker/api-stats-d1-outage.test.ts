@@ -29,7 +29,7 @@ const ENDPOINTS = [
   [
     "compare",
     "compare",
-    { from: "2026-11-20", to: "2026-11-21", baselineFrom: "2026-11-19", baselineTo: "2026-11-20" },
+    { from: "2026-11-20", to: "2026-11-21", baseFrom: "2026-11-19", baseTo: "2026-11-20" },
   ],
 ] as const;
 

@@ -27,8 +27,11 @@ const sink = () => ({ queue: env.EVENTS_QUEUE, db: env.DB, maxPathsPerDay: 100 }
 const events = (n: number, prefix: string): TrafficEvent[] =>
   generateEvents({ prefix, count: n, spanMs: HOUR });
 
-/** An app recording GET /items/:id with pathStats, flushing only by size (at `maxEvents`). */
-function itemsApp(maxEvents: number) {
+/**
+ * An app recording GET /items/:id with pathStats, flushing at `maxEvents`, or after `maxDelayMs`
+ * (by default longer than the test's own timeout: only the size can flush).
+ */
+function itemsApp(maxEvents: number, maxDelayMs = 600_000) {
   const app = new Hono<{ Bindings: typeof env }>();
   app.use(
     pathStats<{ Bindings: typeof env }>({
@@ -37,8 +40,7 @@ function itemsApp(maxEvents: number) {
         routes: [],
         sink: { ...sink(), queue: c.env.EVENTS_QUEUE },
       }),
-      // A delay longer than the test's own timeout: only the size can flush.
-      coalesce: { maxEvents, maxDelayMs: 600_000 },
+      coalesce: { maxEvents, maxDelayMs },
     }),
   );
   app.get("/items/:id", (c) => c.text("ok"));
@@ -99,6 +101,26 @@ it("only the request that runs the flush keeps its context open, and the batch i
   await opener;
   expect(queue.sendBatch).toHaveBeenCalledTimes(1);
   expect(queue.events().map((e) => e.path)).toEqual(Array(3).fill("/items/:id"));
+  expect(new Set(queue.events().map((e) => e.id)).size).toBe(3);
+});
+
+it("a batch flushed by its opener's timer holds the events of requests whose contexts had ended", async () => {
+  const app = itemsApp(1_000, 50);
+  const queue = captureQueue();
+  const serve = async (i: number) => {
+    const ctx = createExecutionContext();
+    await (await app.fetch(new Request(`http://app.test/items/${i}`), env, ctx)).text();
+    return ctx;
+  };
+  const opener = waitOnExecutionContext(await serve(1));
+  // Two joiners end before the timer fires: they have nothing to wait for.
+  await waitOnExecutionContext(await serve(2));
+  await waitOnExecutionContext(await serve(3));
+  expect(queue.sendBatch).not.toHaveBeenCalled();
+  // The opener's context stays open until its timer has sent all three.
+  await opener;
+  expect(queue.sendBatch).toHaveBeenCalledTimes(1);
+  expect(queue.events()).toHaveLength(3);
   expect(new Set(queue.events().map((e) => e.id)).size).toBe(3);
 });
 

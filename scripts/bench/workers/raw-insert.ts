@@ -2,7 +2,8 @@
  * Bench-only Worker: the floor the real consumer is compared against. Its queue handler stores
  * each delivery (the same packed messages) with nothing but multi-row INSERTs into a copy of
  * a detail slot table (same columns, same unique id index), ≤ 100 bound parameters per
- * statement, all in one D1 batch: the same transaction sizes as the consumer's.
+ * statement, all in one D1 batch: the same transaction sizes as the consumer's. Rows go in id
+ * order, as the consumer inserts them, so the two differ only in how they insert.
  * No validation, no aggregates, no path cap.
  */
 
@@ -49,7 +50,9 @@ function insertStatement(db: D1Database, rows: readonly TrafficEvent[]): D1Prepa
 export default {
   async queue(batch: MessageBatch<unknown>, env: RawEnv): Promise<void> {
     // The same packed messages the consumer gets; no validation here (the floor does no checks).
-    const events = batch.messages.flatMap((m) => unpack(m.body) as TrafficEvent[]);
+    const events = batch.messages
+      .flatMap((m) => unpack(m.body) as TrafficEvent[])
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     const statements: D1PreparedStatement[] = [];
     for (let i = 0; i < events.length; i += ROWS_PER_STATEMENT)
       statements.push(insertStatement(env.DB, events.slice(i, i + ROWS_PER_STATEMENT)));

@@ -10,8 +10,8 @@
  * recognised as a duplicate (a dead letter replayed days later, for instance). The boundary is
  * the day cleanup keeps (shared/acceptance-window.ts), not the ingest API's exact instant, so an
  * event the API accepted a moment before it aged out is still stored when the queue delivers it.
- * An event more than MAX_CLOCK_SKEW_MS ahead of the clock is rejected as `in_future`, as the API
- * does: our senders never send one, so only a hand-made message can.
+ * An event more than MAX_QUEUED_FUTURE_MS (an hour more than the API allows) ahead of the clock
+ * is rejected as `in_future`: the API never accepts one, so only a hand-made message can carry it.
  */
 import { configOf } from "../config";
 import { type RejectedMessage, rejectedMessageStatements } from "../db/rejections";
@@ -20,7 +20,7 @@ import type { Env } from "../env";
 import { type Rejection, type TrafficEvent, validateTrafficEvent } from "../event";
 import { publishStoredBatch } from "../live/publish";
 import { manifest } from "../manifest";
-import { MAX_CLOCK_SKEW_MS, oldestKeptDay } from "../shared/acceptance-window";
+import { MAX_QUEUED_FUTURE_MS, oldestKeptDay } from "../shared/acceptance-window";
 import { errorMessage } from "../shared/errors";
 import { isPack, unpack } from "../shared/pack";
 
@@ -39,7 +39,10 @@ const TOO_OLD: Rejection = {
   code: "too_old",
   message: "ts is on a day older than the acceptance window (MAX_EVENT_AGE_DAYS)",
 };
-const IN_FUTURE: Rejection = { code: "in_future", message: "ts is more than 5 minutes in the future" };
+const IN_FUTURE: Rejection = {
+  code: "in_future",
+  message: `ts is more than ${MAX_QUEUED_FUTURE_MS / 60_000} minutes in the future`,
+};
 
 /**
  * Valid events and rejections of a batch. A rejection is keyed by the message id, plus `#i`
@@ -71,7 +74,7 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Pro
   const now = Date.now();
   const { valid, rejected } = sortMessages(batch.messages, {
     oldestTs: oldestKeptDay(now, config.maxEventAgeDays),
-    newestTs: now + MAX_CLOCK_SKEW_MS,
+    newestTs: now + MAX_QUEUED_FUTURE_MS,
   });
   const statements = [
     ...eventWriteStatements(env.DB, valid, { maxPathsPerDay: config.maxPathsPerDay }, now),

@@ -181,8 +181,9 @@ const byId = (a: TrafficEvent, b: TrafficEvent): number => (a.id < b.id ? -1 : a
  * arrive in random order (client UUIDs, or ours led by ts over many hours): inserted in that
  * order, each row of a delivery lands on another page of the growing unique id index, and the
  * insert slows as the day's table grows. In id order a delivery walks the index once, left to
- * right (and so do the lookups in the other slots). The sort is stable: of one id given twice,
- * the first is the one stored, as before.
+ * right (and so do the lookups in the other slots). The sort is stable: of one id given twice
+ * for the same day, the first is the one stored, as before; given for two days, the copy in the
+ * lower-numbered slot is (slots are written in ascending order).
  */
 function bySlot(events: readonly TrafficEvent[]): Map<number, TrafficEvent[]> {
   const slots = new Map<number, TrafficEvent[]>();

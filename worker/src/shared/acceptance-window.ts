@@ -7,12 +7,16 @@
 
 const DAY_MS = 86_400_000;
 
-/**
- * Events starting more than this far ahead of the server clock are `in_future`: at the ingest
- * API, and again at the consumer, where only a hand-made message can carry one (our senders
- * check first). A far-future event would sit in the detail slot of a day years ahead.
- */
+/** The ingest API refuses events starting more than this far ahead of its clock (`in_future`). */
 export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+
+/**
+ * The consumer refuses events starting more than this far ahead of its clock (`in_future`): an
+ * hour more than the API allows, so an event the API accepted is never refused by a consumer
+ * whose clock is a little behind. Only a hand-made message can carry one; a far-future event
+ * would otherwise sit in the detail slot of a day years ahead.
+ */
+export const MAX_QUEUED_FUTURE_MS = MAX_CLOCK_SKEW_MS + 60 * 60_000;
 
 /** The oldest `ts` (epoch ms) accepted at `now`. */
 export const oldestAcceptedTs = (now: number, maxEventAgeDays: number): number =>

@@ -16,10 +16,16 @@ const TRANSIENT_D1_MESSAGES = [
   "exceeded timeout",
 ] as const;
 
+/**
+ * D1's own errors name D1 (`D1_ERROR: …`, "D1 DB …"); "Network connection lost." alone is also
+ * what a dropped R2, KV or queue call says, and is not answered as a database outage.
+ */
+const FROM_D1 = /\bD1(_|\s+DB\b)/;
+
 /** Whether `error` is a D1 failure the caller should retry later (an outage, not a bug). */
 export function isTransientD1Error(error: unknown): boolean {
   const message = error instanceof Error ? error.message : String(error);
-  return TRANSIENT_D1_MESSAGES.some((fragment) => message.includes(fragment));
+  return FROM_D1.test(message) && TRANSIENT_D1_MESSAGES.some((fragment) => message.includes(fragment));
 }
 
 /** Seconds a client is asked to wait (`Retry-After`) after a transient D1 failure. */
