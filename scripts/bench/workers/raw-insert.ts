@@ -7,7 +7,7 @@
  * No validation, no aggregates, no path cap.
  */
 
-import { eventRow } from "../../../worker/src/db/write-events";
+import { byId, eventRow } from "../../../worker/src/db/write-events";
 import type { TrafficEvent } from "../../../worker/src/event";
 import { unpack } from "../../../worker/src/shared/pack";
 import { RAW_TABLE } from "../raw-table";
@@ -50,9 +50,7 @@ function insertStatement(db: D1Database, rows: readonly TrafficEvent[]): D1Prepa
 export default {
   async queue(batch: MessageBatch<unknown>, env: RawEnv): Promise<void> {
     // The same packed messages the consumer gets; no validation here (the floor does no checks).
-    const events = batch.messages
-      .flatMap((m) => unpack(m.body) as TrafficEvent[])
-      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const events = batch.messages.flatMap((m) => unpack(m.body) as TrafficEvent[]).sort(byId);
     const statements: D1PreparedStatement[] = [];
     for (let i = 0; i < events.length; i += ROWS_PER_STATEMENT)
       statements.push(insertStatement(env.DB, events.slice(i, i + ROWS_PER_STATEMENT)));

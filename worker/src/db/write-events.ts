@@ -174,7 +174,8 @@ export function rowChunks(events: readonly TrafficEvent[]): RowChunk[] {
   return chunks;
 }
 
-const byId = (a: TrafficEvent, b: TrafficEvent): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+/** The order the write path inserts a slot's events in (see bySlot). */
+export const byId = (a: TrafficEvent, b: TrafficEvent): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /**
  * The events by the slot of their day, slots ascending, each slot's events in id order. Ids
