@@ -52,8 +52,11 @@ export interface LocalStack {
   mf: Miniflare;
   /** Runs the scheduled handler as Cloudflare would for `cron` at `scheduledTime` (default now). */
   runCron(cron: string, scheduledTime?: Date): Promise<void>;
-  /** Stops the crons, waits for queued events to be stored, then stops workerd and the demo upstream. */
-  stop(): Promise<void>;
+  /**
+   * Stops the crons, waits for queued events to be stored (unless `drain: false`, when nothing
+   * can have been queued yet), then stops workerd and the demo upstream.
+   */
+  stop(options?: { drain?: boolean }): Promise<void>;
 }
 
 /** Extra time on top of the consumer's batch wait before a quiet queue counts as drained. */
@@ -215,10 +218,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const crons = (options.crons ?? true) ? startLocalCrons(runCron, log) : null;
 
   let stopped: Promise<void> | undefined;
-  const stop = () => {
+  const stop = ({ drain = true } = {}) => {
     stopped ??= (async () => {
       crons?.stop();
-      await drainQueue(mf, log);
+      if (drain) await drainQueue(mf, log);
       await mf.dispose();
       await cleanup();
     })();

@@ -94,7 +94,8 @@ async function main(): Promise<void> {
   try {
     await assertHealthy(stack, config);
   } catch (error) {
-    await stack.stop();
+    // Not started: no URL was given out, so no event can be queued and there is nothing to drain.
+    await stack.stop({ drain: false });
     throw error;
   }
   console.log(readyBanner(stack, config));

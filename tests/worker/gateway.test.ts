@@ -5,6 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { TEST_SECRETS } from "../secrets";
+import { statsJson } from "./api-stats-fixtures";
 import {
   aggregatesOfKnown,
   callWorker,
@@ -216,6 +217,26 @@ describe("recording", () => {
     const rows = await storedEvents();
     expect(rows).toHaveLength(4);
     expect(JSON.stringify(rows)).not.toContain(ip);
+  });
+
+  it("records a method outside the event model (PROPFIND, PURGE) as OTHER, which stats can filter on", async () => {
+    upstream(() => new Response("ok", { status: 207 }));
+    const queue = captureQueue();
+    vi.spyOn(Date, "now").mockReturnValue(Date.UTC(2026, 10, 20, 9, 30));
+    for (const method of ["PROPFIND", "PURGE", "GET"])
+      await callWorker(new Request("http://gateway.test/files/report.pdf", { method }));
+    expect(queue.events().map((e) => e.method)).toEqual(["OTHER", "OTHER", "GET"]);
+    expect(await consume(queue.events())).toMatchObject({ retried: [] });
+    vi.restoreAllMocks();
+
+    const range = { from: "2026-11-20T09:00:00Z", to: "2026-11-20T10:00:00Z" };
+    const { paths } = await statsJson<{ paths: { method: string; requests: number }[] }>("paths", {
+      ...range,
+      method: "OTHER",
+    });
+    expect(paths.map(({ method, requests }) => ({ method, requests }))).toEqual([
+      { method: "OTHER", requests: 2 },
+    ]);
   });
 
   it("takes colo and country from request.cf when present", async () => {

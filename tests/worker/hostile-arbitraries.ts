@@ -7,13 +7,13 @@
  */
 import { env } from "cloudflare:test";
 import fc from "fast-check";
-import { HTTP_METHODS } from "../../worker/src/event";
+import { EVENT_METHODS } from "../../worker/src/event";
 
 /** Runs per property in `npm test`: small, fixed seed (change the seed to explore further). */
 export const RUNS = { numRuns: 50, seed: 20261129 } as const;
 
 const DAY = 86_400_000;
-const METHODS = [...HTTP_METHODS];
+const METHODS = [...EVENT_METHODS];
 
 /** Nested arrays/objects `depth` levels deep, as a JS value. */
 export const nested = (depth: number): unknown => {

@@ -91,6 +91,26 @@ describe("per-event validation", () => {
     expect(await ingestRejections()).toEqual(counts);
   });
 
+  it("takes OTHER for a method outside the list, and names the list when rejecting one", async () => {
+    const queue = captureQueue();
+    const { json } = await ingest(
+      JSON.stringify([
+        valid({ method: "other", requestId: "o1" }),
+        valid({ method: "PROPFIND", requestId: "o2" }),
+      ]),
+    );
+    expect(json.accepted).toBe(1);
+    expect(queue.events().map((e) => e.method)).toEqual(["OTHER"]);
+    expect(json.rejected).toEqual([
+      {
+        index: 1,
+        code: "invalid_method",
+        message:
+          "method must be one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, TRACE, CONNECT, OTHER (OTHER for any other method)",
+      },
+    ]);
+  });
+
   it("hashes clientIp with the gateway's HMAC and keeps a given clientHash; never stores the IP", async () => {
     const queue = captureQueue();
     const ip = "2001:db8::42";

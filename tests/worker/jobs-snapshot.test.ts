@@ -1,8 +1,8 @@
 /**
  * The snapshot job and the weekly snapshot cleanup through the real scheduled handler: the top
  * paths of the last 24 hours in KV under a version kept in D1, no new version for the same
- * content or within a second of the last one (KV's per-key write limit), and pruning to the
- * last five versions.
+ * content, within a second of the last one (KV's per-key write limit) or at an earlier clock than
+ * the latest, and pruning to the last five versions.
  */
 import { env } from "cloudflare:test";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
@@ -51,6 +51,20 @@ interface KvSnapshot {
     uniqueClients: number;
   }[];
 }
+
+/** `count` GET events of one path, from `clients` clients, in the hour before T0. */
+const loadLastHour = (prefix: string, path: string, count: number, clients: number) =>
+  load(
+    generateEvents({
+      prefix,
+      count,
+      startMs: T0 - HOUR,
+      spanMs: HOUR,
+      clients,
+      paths: [path],
+      methods: ["GET"],
+    }),
+  );
 
 const latest = async () => env.SNAPSHOTS.get<KvSnapshot>("snapshot:latest", "json");
 
@@ -110,30 +124,10 @@ describe("snapshot", () => {
 
   it("never publishes twice within a second, and takes the version from D1", async () => {
     vi.useFakeTimers({ toFake: ["Date"] });
-    await load(
-      generateEvents({
-        prefix: "s2",
-        count: 10,
-        startMs: T0 - HOUR,
-        spanMs: HOUR,
-        clients: 3,
-        paths: ["/d"],
-        methods: ["GET"],
-      }),
-    );
+    await loadLastHour("s2", "/d", 10, 3);
     vi.setSystemTime(WALL + 120_000);
     await runCron("snapshot", T0);
-    await load(
-      generateEvents({
-        prefix: "s3",
-        count: 10,
-        startMs: T0 - HOUR,
-        spanMs: HOUR,
-        clients: 3,
-        paths: ["/e"],
-        methods: ["GET"],
-      }),
-    );
+    await loadLastHour("s3", "/e", 10, 3);
     vi.setSystemTime(WALL + 120_500);
     await runCron("snapshot", T0);
     expect((await lastRun("snapshot")).report.details).toMatchObject({ published: null });
@@ -144,34 +138,41 @@ describe("snapshot", () => {
     expect(await env.DB.prepare("SELECT max(version) AS v FROM snapshot_versions").first()).toEqual({ v: 3 });
   });
 
+  it("never replaces a newer snapshot with one of an earlier clock (a backdated or delayed run)", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(WALL + 180_000);
+    const before = await latest();
+    // Two hours earlier the window holds other counts: a different snapshot, but an older one.
+    await runCron("snapshot", T0 - 2 * HOUR);
+    const details = (await lastRun("snapshot")).report.details;
+    expect(details).toMatchObject({ published: null });
+    expect(details.skipped).toMatch(/is newer than this run's clock/);
+    expect(await latest()).toEqual(before);
+    // The same clock as the latest, with new data, still publishes.
+    await loadLastHour("s4", "/f", 5, 2);
+    vi.setSystemTime(WALL + 181_500);
+    await runCron("snapshot", T0);
+    expect((await latest())?.version).toBe((before?.version ?? 0) + 1);
+  });
+
   it("keeps the last five versions on the weekly cleanup", async () => {
     vi.useFakeTimers({ toFake: ["Date"] });
     for (let i = 0; i < 4; i++) {
-      await load(
-        generateEvents({
-          prefix: `v${i}`,
-          count: 5,
-          startMs: T0 - HOUR,
-          spanMs: HOUR,
-          clients: 2,
-          paths: [`/v${i}`],
-          methods: ["GET"],
-        }),
-      );
+      await loadLastHour(`v${i}`, `/v${i}`, 5, 2);
       vi.setSystemTime(WALL + 200_000 + i * 2_000);
       await runCron("snapshot", T0);
     }
-    expect((await latest())?.version).toBe(7);
+    expect((await latest())?.version).toBe(8);
     await runCron("snapshotPrune", SUNDAY);
     expect((await lastRun("snapshotPrune")).report.details).toEqual({
-      pruned: [1, 2],
-      kept: [3, 4, 5, 6, 7],
+      pruned: [1, 2, 3],
+      kept: [4, 5, 6, 7, 8],
     });
     const keys = (await env.SNAPSHOTS.list({ prefix: "snapshot:v" })).keys.map((k) => k.name).sort();
-    expect(keys).toEqual([3, 4, 5, 6, 7].map((v) => `snapshot:v${v}:paths`).sort());
+    expect(keys).toEqual([4, 5, 6, 7, 8].map((v) => `snapshot:v${v}:paths`).sort());
     expect(KEEP_VERSIONS).toBe(5);
     await runCron("snapshotPrune", SUNDAY);
-    expect((await lastRun("snapshotPrune")).report.details).toEqual({ pruned: [], kept: [3, 4, 5, 6, 7] });
-    expect((await latest())?.version).toBe(7);
+    expect((await lastRun("snapshotPrune")).report.details).toEqual({ pruned: [], kept: [4, 5, 6, 7, 8] });
+    expect((await latest())?.version).toBe(8);
   });
 });

@@ -3,6 +3,7 @@
  * other path proxied to the upstream and recorded.
  */
 import { Hono, type MiddlewareHandler } from "hono";
+import { allowedMethods } from "./api/allowed-methods";
 import { archiveRoutes } from "./api/archives";
 import { requireAdminToken } from "./api/auth";
 import { deadLetterRoutes } from "./api/dead-letters";
@@ -44,7 +45,16 @@ reserved.route("/api/ops/jobs", jobsRoutes);
 reserved.route("/api/ops/dead-letters", deadLetterRoutes);
 reserved.route("/api/archives", archiveRoutes);
 reserved.route("/api/snapshot", snapshotRoutes);
+const allowedAt = allowedMethods(reserved.routes);
 reserved.all("*", (c) => {
+  const allowed = allowedAt(c.req.path);
+  if (allowed.length > 0)
+    throw new ApiError(
+      405,
+      "method_not_allowed",
+      `${c.req.method} is not served at ${c.req.path}; use ${allowed.join(" or ")}`,
+      { Allow: allowed.join(", ") },
+    );
   throw new ApiError(404, "not_found", `no pathmeter endpoint at ${c.req.method} ${c.req.path}`);
 });
 

@@ -4,7 +4,7 @@
  * shaped by options; the defaults span two UTC days, all status classes and a wide latency range.
  */
 import { seededRandom } from "../../../scripts/lib/seeded-random";
-import type { HttpMethod, TrafficEvent } from "./worker";
+import type { EventMethod, TrafficEvent } from "./worker";
 
 export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
@@ -18,7 +18,7 @@ export const DEFAULT_START_MS = Math.floor(Date.now() / DAY) * DAY - 2 * DAY + 2
 export const random = seededRandom;
 
 const PATHS = ["/", "/users", "/users/:id", "/users/:id/orders", "/orders/:id", "/search", "/v2/items/:id"];
-const METHODS: readonly HttpMethod[] = ["GET", "GET", "GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"];
+const METHODS: readonly EventMethod[] = ["GET", "GET", "GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"];
 const STATUSES = [101, 200, 200, 200, 201, 204, 301, 304, 400, 401, 404, 404, 429, 500, 502, 503];
 
 export interface GenerateOptions {
@@ -32,7 +32,7 @@ export interface GenerateOptions {
   /** Client hashes are `client-0` … `client-{clients-1}`. */
   clients?: number;
   paths?: readonly string[];
-  methods?: readonly HttpMethod[];
+  methods?: readonly EventMethod[];
   source?: TrafficEvent["source"];
 }
 

@@ -4,7 +4,7 @@
  */
 export { OTHER_PATH, writeEvents } from "../../../worker/src/db/write-events";
 export type { Env } from "../../../worker/src/env";
-export type { HttpMethod, TrafficEvent } from "../../../worker/src/event";
+export type { EventMethod, TrafficEvent } from "../../../worker/src/event";
 export { default as worker } from "../../../worker/src/index";
 export { runJob } from "../../../worker/src/jobs/run-job";
 export { type CronJob, manifest } from "../../../worker/src/manifest";

@@ -17,7 +17,7 @@ import { D1_RETRY_AFTER_SECONDS, isTransientD1Error } from "../shared/d1-errors"
  * dashboards back off instead of reporting a bug; anything else is a logged 500.
  */
 export function onError(err: Error, c: Context): Response {
-  if (err instanceof ApiError) return c.json(errorBody(err.code, err.message), err.status);
+  if (err instanceof ApiError) return c.json(errorBody(err.code, err.message), err.status, err.headers);
   if (err instanceof ConfigError) {
     console.error(`pathmeter: ${err.message}`);
     const message = `${err.setting} cannot be parsed; GET /api/ops/health lists the problems`;

@@ -6,7 +6,7 @@
  */
 import { z } from "@hono/zod-openapi";
 import type { HourRange } from "../db/read-stats";
-import { HTTP_METHODS, MAX_PATH_LENGTH } from "../event";
+import { EVENT_METHODS, MAX_PATH_LENGTH } from "../event";
 import { ApiError } from "../shared/api-error";
 import { DAY_MS, HOUR_MS } from "../shared/time";
 import { parseInstant } from "./range";
@@ -42,11 +42,11 @@ const instant = (name: string) =>
     });
 
 const method = z
-  .enum(HTTP_METHODS)
+  .enum(EVENT_METHODS)
   .optional()
   .openapi({
     param: { name: "method", in: "query" },
-    description: "only this HTTP method (upper case)",
+    description: "only this HTTP method (upper case); OTHER is every method outside the list (e.g. PROPFIND)",
   });
 
 const limit = z.coerce

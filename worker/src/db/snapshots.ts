@@ -4,15 +4,15 @@
  * allocated, then published once its KV keys are written, and pruned when its paths key is gone.
  */
 
-/** The latest published version and the digest of its content; null before the first one. */
+/** The latest published version, the job clock it was taken at and the digest of its content; null before the first one. */
 export async function readLatestPublished(
   db: D1Database,
-): Promise<{ version: number; digest: string } | null> {
+): Promise<{ version: number; asOf: number; digest: string } | null> {
   return db
     .prepare(
-      "SELECT version, digest FROM snapshot_versions WHERE published_at IS NOT NULL ORDER BY version DESC LIMIT 1",
+      "SELECT version, as_of AS asOf, digest FROM snapshot_versions WHERE published_at IS NOT NULL ORDER BY version DESC LIMIT 1",
     )
-    .first<{ version: number; digest: string }>();
+    .first<{ version: number; asOf: number; digest: string }>();
 }
 
 export interface NewVersion {

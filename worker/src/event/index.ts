@@ -6,7 +6,12 @@
 /** Longest stored path template; longer paths are cut by the normaliser before they get here. */
 export const MAX_PATH_LENGTH = 256;
 export const MAX_ID_LENGTH = 80;
-export const HTTP_METHODS = [
+/**
+ * The methods an event can carry. `OTHER` stands for every method outside the list (WebDAV's
+ * PROPFIND, PURGE, ...): the gateway records such a request under it rather than not at all, and
+ * an ingest sender may use it the same way.
+ */
+export const EVENT_METHODS = [
   "GET",
   "HEAD",
   "POST",
@@ -16,15 +21,17 @@ export const HTTP_METHODS = [
   "OPTIONS",
   "TRACE",
   "CONNECT",
+  "OTHER",
 ] as const;
-export type HttpMethod = (typeof HTTP_METHODS)[number];
+export type EventMethod = (typeof EVENT_METHODS)[number];
+export const METHOD_REJECTION = `method must be one of ${EVENT_METHODS.join(", ")} (OTHER for any other method)`;
 
 export interface TrafficEvent {
   /** `{ts}-{32 hex}`; see event/id.ts for the collision arithmetic. */
   id: string;
   /** Request start, epoch milliseconds. */
   ts: number;
-  method: HttpMethod;
+  method: EventMethod;
   /** Normalised path template (no query string), e.g. `/users/:id`. */
   path: string;
   status: number;
@@ -73,8 +80,14 @@ export const isRecord = (v: unknown): v is Record<string, unknown> =>
 export const isPlausibleTimestamp = (v: unknown): v is number =>
   typeof v === "number" && Number.isInteger(v) && v >= 946_684_800_000 && v < 4_102_444_800_000;
 
-export const isHttpMethod = (v: unknown): v is HttpMethod =>
-  typeof v === "string" && (HTTP_METHODS as readonly string[]).includes(v);
+export const isEventMethod = (v: unknown): v is EventMethod =>
+  typeof v === "string" && (EVENT_METHODS as readonly string[]).includes(v);
+
+/** The event method of a request's method: itself upper-cased when listed, else `OTHER`. */
+export function eventMethodOf(requestMethod: string): EventMethod {
+  const upper = requestMethod.toUpperCase();
+  return isEventMethod(upper) ? upper : "OTHER";
+}
 
 export const isHttpStatus = (v: unknown): v is number =>
   typeof v === "number" && Number.isInteger(v) && v >= 100 && v <= 599;
@@ -99,7 +112,7 @@ export function validateTrafficEvent(body: unknown): Validated<TrafficEvent> {
   if (!isShortText(id, MAX_ID_LENGTH))
     return reject("invalid_id", `id must be a string of 1..${MAX_ID_LENGTH}`);
   if (!isPlausibleTimestamp(ts)) return reject("invalid_ts", "ts must be epoch milliseconds");
-  if (!isHttpMethod(method)) return reject("invalid_method", "method must be an upper-case HTTP method");
+  if (!isEventMethod(method)) return reject("invalid_method", METHOD_REJECTION);
   if (!isShortText(path, MAX_PATH_LENGTH) || !path.startsWith("/"))
     return reject("invalid_path", `path must start with / and be at most ${MAX_PATH_LENGTH} characters`);
   if (!isHttpStatus(status)) return reject("invalid_status", "status must be an integer 100..599");

@@ -5,7 +5,7 @@
  * and validating run at flush, for the whole batch, after every response of it was returned.
  * The raw client IP in a record lives only in the isolate's memory until the flush hashes it.
  */
-import { type TrafficEvent, validateTrafficEvent } from "../event";
+import { eventMethodOf, type TrafficEvent, validateTrafficEvent } from "../event";
 import { cachedClientHash, clientIpOf, hashClientIp } from "../event/client-hash";
 import { eventId, requestIdOf } from "../event/id";
 import type { Normaliser } from "../event/normalise";
@@ -78,14 +78,14 @@ export function recordOf(request: Request, response: ResponseFacts, derivation: 
   };
 }
 
-/** The event of one record; throws when it cannot be valid (e.g. a WebDAV method). */
+/** The event of one record; throws when it cannot be valid. */
 async function eventOf(record: RequestRecord): Promise<TrafficEvent> {
   const clientHash =
     cachedClientHash(record.salt, record.clientIp) ?? (await hashClientIp(record.salt, record.clientIp));
   const checked = validateTrafficEvent({
     id: await eventId(record.ts, clientHash, record.rawPath, record.requestId),
     ts: record.ts,
-    method: record.method,
+    method: eventMethodOf(record.method),
     path: record.normalise(record.rawPath),
     status: record.status,
     durationMs: record.durationMs,

@@ -7,8 +7,9 @@
  */
 import { z } from "zod";
 import {
-  HTTP_METHODS,
+  EVENT_METHODS,
   MAX_ID_LENGTH,
+  METHOD_REJECTION,
   type Rejection,
   type RejectionCode,
   type TrafficEvent,
@@ -28,7 +29,7 @@ import {
 /** Code and message of each field, in the order the hand validator checks them. */
 const FIELD_REJECTIONS: Record<string, Rejection> = {
   ts: { code: "invalid_ts", message: "ts must be an integer of epoch milliseconds" },
-  method: { code: "invalid_method", message: "method must be an HTTP method such as GET" },
+  method: { code: "invalid_method", message: METHOD_REJECTION },
   path: { code: "invalid_path", message: 'path must be a string starting with "/"' },
   status: { code: "invalid_status", message: "status must be an integer 100..599" },
   durationMs: { code: "invalid_duration", message: "durationMs must be a finite number of ms, 0..86400000" },
@@ -70,7 +71,7 @@ export function ingestEventSchema(context: Pick<IngestContext, "now" | "maxEvent
           else if (ts > newest)
             ctx.addIssue(windowIssue("in_future", "ts is more than 5 minutes in the future"));
         }),
-      method: z.preprocess((m) => (typeof m === "string" ? m.toUpperCase() : m), z.enum(HTTP_METHODS)),
+      method: z.preprocess((m) => (typeof m === "string" ? m.toUpperCase() : m), z.enum(EVENT_METHODS)),
       path: z.string().startsWith("/"),
       status: z.int().min(100).max(599),
       durationMs: z.number().min(0).max(86_400_000),

@@ -7,11 +7,12 @@
 import {
   isByteCount,
   isDuration,
-  isHttpMethod,
+  isEventMethod,
   isHttpStatus,
   isPlausibleTimestamp,
   isRecord,
   MAX_ID_LENGTH,
+  METHOD_REJECTION,
   reject,
   type TrafficEvent,
   type Validated,
@@ -70,8 +71,7 @@ export async function ingestEvent(item: unknown, context: IngestContext): Promis
   const ts = checkTime(item.ts, context);
   if (!ts.ok) return ts;
   const upperMethod = typeof method === "string" ? method.toUpperCase() : method;
-  if (!isHttpMethod(upperMethod))
-    return reject("invalid_method", "method must be an HTTP method such as GET");
+  if (!isEventMethod(upperMethod)) return reject("invalid_method", METHOD_REJECTION);
   if (typeof path !== "string" || !path.startsWith("/"))
     return reject("invalid_path", 'path must be a string starting with "/"');
   if (!isHttpStatus(status)) return reject("invalid_status", "status must be an integer 100..599");

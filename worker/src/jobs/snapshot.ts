@@ -7,7 +7,8 @@
  * allocated only if none was created in the last second (one atomic INSERT … WHERE NOT EXISTS),
  * and only when the content differs from the latest published one, so a re-run at the same clock
  * publishes nothing. A crash after allocation leaves an unpublished version: a gap, never a
- * half-published `latest` (the paths key is written before the two keys that point to it).
+ * half-published `latest` (the paths key is written before the two keys that point to it). A run at
+ * a clock earlier than the latest published snapshot's publishes nothing.
  */
 
 import { allocateVersion, markPublished, readLatestPublished } from "../db/snapshots";
@@ -28,6 +29,12 @@ export const snapshot: JobFn = async function snapshot({ env, config, now }) {
   const latest = await readLatestPublished(env.DB);
   if (latest?.digest === digest)
     return { outcome: "ok", details: { published: null, unchanged: latest.version, paths: paths.length } };
+  // A run at an earlier clock (a backdated ops run, a delayed invocation) never replaces a newer
+  // snapshot as `latest`: dashboards would go back in time.
+  if (latest && now < latest.asOf) {
+    const reason = `snapshot ${latest.version}, as of ${isoTime(latest.asOf)}, is newer than this run's clock`;
+    return { outcome: "ok", details: { published: null, skipped: reason } };
+  }
 
   const createdAt = Date.now();
   const allocated = await allocateVersion(env.DB, {

@@ -9,6 +9,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 export type ApiErrorCode =
   | "unauthorized"
   | "not_found"
+  | "method_not_allowed"
   | "bad_request"
   | "invalid_json"
   | "invalid_range"
@@ -28,6 +29,8 @@ export class ApiError extends HTTPException {
     status: ContentfulStatusCode,
     readonly code: ApiErrorCode,
     message: string,
+    /** Headers the answer carries, e.g. a 405's Allow. */
+    readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(status, { message });
   }
