@@ -52,11 +52,8 @@ export interface LocalStack {
   mf: Miniflare;
   /** Runs the scheduled handler as Cloudflare would for `cron` at `scheduledTime` (default now). */
   runCron(cron: string, scheduledTime?: Date): Promise<void>;
-  /**
-   * Stops the crons, waits for queued events to be stored (unless `drain: false`, when nothing
-   * can have been queued yet), then stops workerd and the demo upstream.
-   */
-  stop(options?: { drain?: boolean }): Promise<void>;
+  /** Stops the crons, waits for queued events to be stored, then stops workerd and the demo upstream. */
+  stop(): Promise<void>;
 }
 
 /** Extra time on top of the consumer's batch wait before a quiet queue counts as drained. */
@@ -218,10 +215,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const crons = (options.crons ?? true) ? startLocalCrons(runCron, log) : null;
 
   let stopped: Promise<void> | undefined;
-  const stop = ({ drain = true } = {}) => {
+  const stop = () => {
     stopped ??= (async () => {
       crons?.stop();
-      if (drain) await drainQueue(mf, log);
+      await drainQueue(mf, log);
       await mf.dispose();
       await cleanup();
     })();

@@ -32,6 +32,7 @@ const SUITES = [
   "tests/worker/hostile-cardinality.test.ts",
   "tests/worker/access-reserved.test.ts",
   "tests/worker/access-secrets.test.ts",
+  "tests/worker/api-method-not-allowed.test.ts",
   "tests/worker/config-problems.test.ts",
   "tests/infra/secrets-absent.test.ts",
   "tests/e2e/start-stop.test.ts",

@@ -94,17 +94,23 @@ async function main(): Promise<void> {
   try {
     await assertHealthy(stack, config);
   } catch (error) {
-    // Not started: no URL was given out, so no event can be queued and there is nothing to drain.
-    await stack.stop({ drain: false });
-    throw error;
+    // Said at once. workerd has been listening meanwhile and may have queued traffic (a setting
+    // the gateway does not use leaves it recording), so the stop still stores what is queued.
+    reportFailure(error);
+    await stack.stop();
+    process.exit(1);
   }
   console.log(readyBanner(stack, config));
 }
 
-main().catch((error: unknown) => {
-  // Known mistakes get one plain line; anything else keeps its stack for a bug report.
+/** Known mistakes get one plain line; anything else keeps its stack for a bug report. */
+function reportFailure(error: unknown): void {
   if (error instanceof PortInUseError || error instanceof UsageError)
     console.error(`[pathmeter] ${error.message}`);
   else console.error(error);
+}
+
+main().catch((error: unknown) => {
+  reportFailure(error);
   process.exit(1);
 });

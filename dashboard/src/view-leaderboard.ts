@@ -3,6 +3,8 @@
  * filtered by method. Rows carry `data-path` and `data-method`; the path is a button that drills
  * the chart down to that path.
  */
+
+import { EVENT_METHODS } from "../../worker/src/event";
 import { el, replaceChildren } from "./dom";
 import { formatCount, formatMs, formatPercent } from "./format";
 import type { PathRow } from "./types";
@@ -16,7 +18,8 @@ export const SORTS = [
 ] as const;
 export type SortId = (typeof SORTS)[number]["id"];
 
-export const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "OTHER"] as const;
+/** The method filter's choices: every method an event can carry (OTHER: any other method). */
+export const METHODS = EVENT_METHODS;
 
 export interface LeaderboardHandlers {
   onSort(sort: SortId): void;

@@ -24,7 +24,7 @@ describe("a served path with another method", () => {
   const cases = [...methodsByPath()].map(([path, methods]) => ({
     path,
     served: [...methods, ...(methods.has("GET") ? ["HEAD"] : [])].sort(),
-    wrong: CANDIDATES.find((m) => !methods.has(m)) ?? "",
+    wrong: CANDIDATES.find((m) => !methods.has(m)),
   }));
 
   it("covers the ingest API, the stats API and the ops API", () => {
@@ -33,12 +33,21 @@ describe("a served path with another method", () => {
   });
 
   it.each(cases)("$wrong $path → 405, Allow: $served", async ({ path, served, wrong }) => {
+    if (wrong === undefined) throw new Error(`${path} serves every candidate method: pick another`);
     const res = await api(path, { method: wrong });
     expect(res.status).toBe(405);
     expect(res.headers.get("Allow")?.split(", ")).toEqual(served);
     const body = await res.json<{ error: { code: string; message: string } }>();
     expect(body.error.code).toBe("method_not_allowed");
     expect(body.error.message).toContain(wrong);
+  });
+
+  it("answers HEAD and OPTIONS on a POST-only endpoint the same way", async () => {
+    for (const method of ["HEAD", "OPTIONS"]) {
+      const res = await api("/ingest", { method });
+      expect(res.status, method).toBe(405);
+      expect(res.headers.get("Allow")).toBe("POST");
+    }
   });
 
   it("is 401 without the token, naming no method", async () => {
@@ -48,10 +57,12 @@ describe("a served path with another method", () => {
   });
 });
 
-it("answers 404 for a path with no endpoint, whatever the method", async () => {
-  for (const method of ["GET", "POST"]) {
-    const res = await api("/api/no-such-endpoint", { method });
-    expect(res.status).toBe(404);
-    expect(res.headers.get("Allow")).toBeNull();
-  }
+it("answers 404 for a path with no endpoint, whatever the method, a served path with a slash added included", async () => {
+  const paths = ["/api/no-such-endpoint", "/ingest/", "/api/stats/summary/", "/dashboard/"];
+  for (const path of paths)
+    for (const method of ["GET", "POST"]) {
+      const res = await api(path, { method });
+      expect(res.status, `${method} ${path}`).toBe(404);
+      expect(res.headers.get("Allow")).toBeNull();
+    }
 });

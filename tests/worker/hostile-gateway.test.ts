@@ -7,19 +7,29 @@
  */
 import fc from "fast-check";
 import { afterEach, beforeEach, expect, it, type MockInstance, vi } from "vitest";
-import { MAX_PATH_LENGTH, validateTrafficEvent } from "../../worker/src/event";
+import { EVENT_METHODS, MAX_PATH_LENGTH, validateTrafficEvent } from "../../worker/src/event";
 import { recordReliability } from "../reliability-record";
 import { callWorker, captureQueue, consume, resetStorage } from "./harness";
 import { hostilePath, RUNS, storedTally } from "./hostile-arbitraries";
 
 const ORIGIN = "http://gateway.test";
 /**
- * Methods a Request can carry (fetch forbids CONNECT, TRACE, TRACK) and the gateway proxies;
- * fetch upper-cases "get" (and the other standard names) itself.
+ * Methods a Request can carry (fetch forbids CONNECT, TRACE, TRACK; OTHER is no method) and the
+ * gateway proxies.
+ * workerd upper-cases the standard names itself ("get", "patch"), not others ("propfind").
  */
-const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "PROPFIND", "PURGE", "get"];
-/** The ones the event model lists by name. */
-const LISTED = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
+const METHODS = [
+  ...EVENT_METHODS.filter((method) => !["TRACE", "CONNECT", "OTHER"].includes(method)),
+  ...["PROPFIND", "PURGE", "get", "patch", "propfind"],
+];
+/** How each is recorded: by name when the event model lists it (as workerd hands it over), else OTHER. */
+const RECORDED_AS: Record<string, string> = {
+  PROPFIND: "OTHER",
+  PURGE: "OTHER",
+  get: "GET",
+  patch: "PATCH",
+  propfind: "OTHER",
+};
 
 /** Header values a client can send: printable ASCII, tabs, very long, lists, spoofed addresses. */
 const headerValue = fc.oneof(
@@ -82,8 +92,7 @@ it("proxies any request unchanged and records a valid, bounded event for it", as
       const events = queue.events();
       tally.recordable += 1;
       for (const event of events) recordedIds.add(event.id);
-      const upper = method.toUpperCase();
-      expect(events.map((event) => event.method)).toEqual([LISTED.has(upper) ? upper : "OTHER"]);
+      expect(events.map((event) => event.method)).toEqual([RECORDED_AS[method] ?? method]);
       expect(loggedError).not.toHaveBeenCalled();
       for (const event of events) {
         expect(validateTrafficEvent(event).ok).toBe(true);

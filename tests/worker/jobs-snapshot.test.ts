@@ -2,7 +2,7 @@
  * The snapshot job and the weekly snapshot cleanup through the real scheduled handler: the top
  * paths of the last 24 hours in KV under a version kept in D1, no new version for the same
  * content, within a second of the last one (KV's per-key write limit) or at an earlier clock than
- * the latest, and pruning to the last five versions.
+ * the latest (unless that one is dated in the future), and pruning to the last five versions.
  */
 import { env } from "cloudflare:test";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
@@ -155,6 +155,20 @@ describe("snapshot", () => {
     expect((await latest())?.version).toBe((before?.version ?? 0) + 1);
   });
 
+  it("lets the cron replace a snapshot dated after the wall clock (a mistyped future ?now=)", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(WALL + 190_000);
+    await runCron("snapshot", T0 + 48 * HOUR);
+    const future = await latest();
+    expect((await lastRun("snapshot")).report.details).toMatchObject({ published: future?.version });
+    vi.setSystemTime(WALL + 191_500);
+    await runCron("snapshot", T0);
+    expect((await lastRun("snapshot")).report.details).toMatchObject({
+      published: (future?.version ?? 0) + 1,
+    });
+    expect((await latest())?.to).toBe(new Date(WINDOW.to).toISOString());
+  });
+
   it("keeps the last five versions on the weekly cleanup", async () => {
     vi.useFakeTimers({ toFake: ["Date"] });
     for (let i = 0; i < 4; i++) {
@@ -162,17 +176,17 @@ describe("snapshot", () => {
       vi.setSystemTime(WALL + 200_000 + i * 2_000);
       await runCron("snapshot", T0);
     }
-    expect((await latest())?.version).toBe(8);
+    expect((await latest())?.version).toBe(10);
     await runCron("snapshotPrune", SUNDAY);
     expect((await lastRun("snapshotPrune")).report.details).toEqual({
-      pruned: [1, 2, 3],
-      kept: [4, 5, 6, 7, 8],
+      pruned: [1, 2, 3, 4, 5],
+      kept: [6, 7, 8, 9, 10],
     });
     const keys = (await env.SNAPSHOTS.list({ prefix: "snapshot:v" })).keys.map((k) => k.name).sort();
-    expect(keys).toEqual([4, 5, 6, 7, 8].map((v) => `snapshot:v${v}:paths`).sort());
+    expect(keys).toEqual([6, 7, 8, 9, 10].map((v) => `snapshot:v${v}:paths`).sort());
     expect(KEEP_VERSIONS).toBe(5);
     await runCron("snapshotPrune", SUNDAY);
-    expect((await lastRun("snapshotPrune")).report.details).toEqual({ pruned: [], kept: [4, 5, 6, 7, 8] });
-    expect((await latest())?.version).toBe(8);
+    expect((await lastRun("snapshotPrune")).report.details).toEqual({ pruned: [], kept: [6, 7, 8, 9, 10] });
+    expect((await latest())?.version).toBe(10);
   });
 });

@@ -17,6 +17,8 @@ export function allowedMethods(routes: readonly RouterRoute[]): (path: string) =
     return built;
   };
   return (path) => {
+    // hono matches strictly (`/ingest/` is not `/ingest`); PatternRouter would allow the slash.
+    if (path.length > 1 && path.endsWith("/")) return [];
     router ??= build();
     const [matches] = router.match("ALL", path);
     const methods = new Set(matches.map(([method]) => method));

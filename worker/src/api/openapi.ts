@@ -226,7 +226,9 @@ export function openApiDocument(serverUrl: string) {
       title: "pathmeter",
       version: "1",
       description:
-        "API-gateway path analytics. Every endpoint needs `Authorization: Bearer <token>`, except the dashboard page and its live WebSocket.",
+        "API-gateway path analytics. Every endpoint needs `Authorization: Bearer <token>`, except the dashboard page and its live WebSocket. " +
+        "A path asked with a method it does not serve answers 405 `method_not_allowed` with an `Allow` header. " +
+        "An event's `method` is one of the listed names; `OTHER` stands for any other method (the gateway records PROPFIND, PURGE, ... as OTHER).",
     },
     servers: [{ url: serverUrl }],
     security: [{ bearer: [] }],

@@ -83,11 +83,13 @@ export const isPlausibleTimestamp = (v: unknown): v is number =>
 export const isEventMethod = (v: unknown): v is EventMethod =>
   typeof v === "string" && (EVENT_METHODS as readonly string[]).includes(v);
 
-/** The event method of a request's method: itself upper-cased when listed, else `OTHER`. */
-export function eventMethodOf(requestMethod: string): EventMethod {
-  const upper = requestMethod.toUpperCase();
-  return isEventMethod(upper) ? upper : "OTHER";
-}
+/**
+ * The event method of a request's method: itself when listed, else `OTHER`. Method names are
+ * case-sensitive in HTTP; the runtime hands the standard ones over upper-cased (`get` arrives as
+ * GET), so a name that is still not listed is another method, proxied as it was sent.
+ */
+export const eventMethodOf = (requestMethod: string): EventMethod =>
+  isEventMethod(requestMethod) ? requestMethod : "OTHER";
 
 export const isHttpStatus = (v: unknown): v is number =>
   typeof v === "number" && Number.isInteger(v) && v >= 100 && v <= 599;
