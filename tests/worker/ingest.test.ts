@@ -91,6 +91,33 @@ describe("per-event validation", () => {
     expect(await ingestRejections()).toEqual(counts);
   });
 
+  it("without id or requestId, tells events apart by everything they say; a resent one is still stored once", async () => {
+    const queue = captureQueue();
+    // One client, one path, one (coarse) timestamp: what a sender logging whole seconds produces.
+    const facts = [
+      { method: "GET", status: 200 },
+      { method: "POST", status: 201 },
+      { method: "DELETE", status: 500 },
+      { method: "GET", status: 200, durationMs: 99 },
+      { method: "GET", status: 200, bytes: 7 },
+      { method: "GET", status: 200 },
+    ];
+    const body = JSON.stringify(facts.map((f) => valid({ requestId: undefined, ts: NOW - 60_000, ...f })));
+    expect((await ingest(body)).json.accepted).toBe(6);
+    expect((await ingest(body)).json.accepted).toBe(6);
+    await consume(queue.events());
+    const stored = await storedEvents();
+    expect(stored.map((e) => [e.method, e.status, e.duration_ms, e.bytes]).sort()).toEqual(
+      [
+        ["DELETE", 500, 12.5, 100],
+        ["GET", 200, 12.5, 100],
+        ["GET", 200, 12.5, 7],
+        ["GET", 200, 99, 100],
+        ["POST", 201, 12.5, 100],
+      ].sort(),
+    );
+  });
+
   it("takes OTHER for a method outside the list, and names the list when rejecting one", async () => {
     const queue = captureQueue();
     const { json } = await ingest(

@@ -19,7 +19,7 @@ import {
   validateTrafficEvent,
 } from "../event";
 import { hashClientIp } from "../event/client-hash";
-import { eventId } from "../event/id";
+import { eventId, factsRequestId } from "../event/id";
 import type { Normaliser } from "../event/normalise";
 import { MAX_CLOCK_SKEW_MS } from "../shared/acceptance-window";
 import { DAY_MS } from "../shared/time";
@@ -107,14 +107,16 @@ export interface CheckedFields {
   requestId?: string | undefined;
 }
 
-/** The TrafficEvent of checked fields: path normalised, id derived as the gateway derives it. */
+/** The TrafficEvent of checked fields: path normalised, id derived as the gateway derives it (event/id.ts). */
 export async function buildIngestedEvent(
   fields: CheckedFields,
   clientHash: string,
   context: IngestContext,
 ): Promise<Validated<TrafficEvent>> {
   return validateTrafficEvent({
-    id: fields.id ?? (await eventId(fields.ts, clientHash, fields.path, fields.requestId ?? "")),
+    id:
+      fields.id ??
+      (await eventId(fields.ts, clientHash, fields.path, fields.requestId ?? factsRequestId(fields))),
     ts: fields.ts,
     method: fields.method,
     path: context.normalise(fields.path),
