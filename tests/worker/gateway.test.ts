@@ -66,6 +66,22 @@ describe("proxy", () => {
     expect(sent.redirect).toBe("manual");
   });
 
+  it("does not forward Expect: 100-continue (this hop answers it; a 1xx from the upstream would be a 502)", async () => {
+    const fetchSpy = upstream(() => new Response("ok", { status: 201 }));
+    const { response } = await callWorker(
+      new Request("http://gateway.test/orders", {
+        method: "POST",
+        headers: { Expect: "100-continue", "Content-Type": "application/json", "X-Client": "c1" },
+        body: '{"qty":1}',
+      }),
+    );
+    expect(response.status).toBe(201);
+    const sent = forwarded(fetchSpy);
+    expect(sent.headers.get("Expect")).toBeNull();
+    expect(sent.headers.get("X-Client")).toBe("c1");
+    expect(await sent.text()).toBe('{"qty":1}');
+  });
+
   it("streams a request body and a response body of unknown length through", async () => {
     const chunks = ["alpha-", "beta-", "gamma"];
     const fetchSpy = vi.spyOn(globalThis, "fetch").mockImplementation(async (input) => {

@@ -34,6 +34,27 @@ describe("POST /api/ops/jobs/{job}", () => {
     expect((await api("/api/ops/jobs/rollup", { method: "POST" }, "wrong")).status).toBe(401);
   });
 
+  it("refuses a `now` ahead of the current time unless future=allow, and runs nothing then", async () => {
+    const runs = async () =>
+      (await env.DB.prepare("SELECT count(*) AS n FROM job_runs").first<{ n: number }>())?.n ?? 0;
+    const before = await runs();
+    const tomorrow = new Date(Date.now() + DAY).toISOString();
+    for (const route of [`/api/ops/jobs/cleanup?now=${tomorrow}`, `/api/ops/jobs?now=${tomorrow}`]) {
+      const refused = await api(route, { method: "POST" });
+      expect(refused.status, route).toBe(400);
+      const { error } = (await refused.json()) as { error: { code: string; message: string } };
+      expect(error.code).toBe("invalid_parameter");
+      expect(error.message).toMatch(/1440 minutes ahead.*future=allow/);
+    }
+    expect(await runs()).toBe(before);
+    // Within the clock skew the ingest API allows, and with the opt-in, it runs.
+    const soon = new Date(Date.now() + 60_000).toISOString();
+    expect((await runJob("capacity", soon)).status).toBe(200);
+    const allowed = await api(`/api/ops/jobs/capacity?now=${tomorrow}&future=allow`, { method: "POST" });
+    expect(allowed.status).toBe(200);
+    expect(((await allowed.json()) as { asOf: string }).asOf).toBe(tomorrow);
+  });
+
   it("runs a job as of `now`, answers its report and records it for health", async () => {
     await load(generateEvents({ prefix: "api", count: 200, startMs: D, spanMs: DAY, clients: 20 }));
     const response = await runJob("capacity", "2026-03-05T04:00:00Z");

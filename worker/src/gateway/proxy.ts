@@ -55,7 +55,10 @@ async function fetchUpstream(request: Request): Promise<Response> {
  * (redirects are passed back, never followed). Errors, as `{"error":{"code","message"}}`:
  * - 503 `not_configured` when UPSTREAM_URL is empty: the gateway is not set up yet, nothing failed;
  * - 502 `upstream_unreachable` when the upstream cannot be reached (DNS, connection, reset).
- * The Host header is not forwarded: the upstream sees its own host name, from its URL.
+ * The Host header is not forwarded: the upstream sees its own host name, from its URL. Nor is
+ * `Expect: 100-continue`: the body has already reached the Worker, and an upstream that answered
+ * the interim 100 would make fetch throw (a Response cannot carry a 1xx), turning the request into
+ * a 502. Each hop handles 100-continue itself (RFC 9110 §10.1.1).
  */
 export const proxyToUpstream = (): Handler<AppEnv> =>
   async function proxyToUpstream(c) {
@@ -65,7 +68,7 @@ export const proxyToUpstream = (): Handler<AppEnv> =>
     try {
       return await proxy(upstreamTarget(upstream, c.req.url), {
         raw: c.req.raw,
-        headers: { ...c.req.header(), host: undefined },
+        headers: { ...c.req.header(), host: undefined, expect: undefined },
         redirect: "manual",
         customFetch: fetchUpstream,
       });
