@@ -12,6 +12,7 @@ import {
   DEAD_LETTER_QUEUE,
   deliver,
   EVENTS_QUEUE,
+  envWith,
   generateEvents,
   messagesOf,
   resetStorage,
@@ -43,8 +44,29 @@ describe("GET /_pathmeter/api/ops/health", () => {
       deadLetters: { total: 0, pending: 0 },
       jobs: noRuns,
       cache: { hits: 0, misses: 0 },
+      paths: {
+        day: new Date().toISOString().slice(0, 10),
+        admitted: 0,
+        limit: Number(env.MAX_PATHS_PER_DAY),
+        capReached: false,
+      },
       problems: [],
     });
+  });
+
+  it("shows today's distinct paths against MAX_PATHS_PER_DAY, and when the cap is reached", async () => {
+    const capped = envWith({ MAX_PATHS_PER_DAY: "2" });
+    const healthOf = async () => {
+      const res = await worker.fetch(new Request(HEALTH_URL, authorised), capped, createExecutionContext());
+      return ((await res.json()) as { paths: unknown }).paths;
+    };
+    const today = (paths: string[], prefix: string) =>
+      generateEvents({ prefix, count: 12, startMs: Date.now() - 60_000, spanMs: 30_000, paths });
+    await deliver(EVENTS_QUEUE, messagesOf(today(["/a"], "one"), "one"), undefined, capped);
+    const day = new Date().toISOString().slice(0, 10);
+    expect(await healthOf()).toEqual({ day, admitted: 1, limit: 2, capReached: false });
+    await deliver(EVENTS_QUEUE, messagesOf(today(["/a", "/b", "/c"], "three"), "three"), undefined, capped);
+    expect(await healthOf()).toEqual({ day, admitted: 2, limit: 2, capReached: true });
   });
 
   it("reports what the consumers and jobs recorded", async () => {

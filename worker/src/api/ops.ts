@@ -1,12 +1,13 @@
 /**
  * Ops API: `GET /health` — the pipeline's state at a glance: events stored, last batch, rejected
- * and dead-letter counts, the last run of every scheduled job, and the stats cache's hits and
- * misses (cache-counts.ts). Every read is over a small bookkeeping table (never a count over
+ * and dead-letter counts, the last run of every scheduled job, today's distinct paths against the
+ * per-day cap, and the stats cache's hits and misses (cache-counts.ts). Every read is over a small bookkeeping table (never a count over
  * traffic_events), so health stays cheap at any volume.
  */
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
-import { configProblems } from "../config";
+import { type Config, configProblems } from "../config";
+import { countAdmittedPaths } from "../db/daily-paths";
 import { countDeadLetters } from "../db/dead-letters";
 import { type JobRunRecord, readJobRuns } from "../db/job-runs";
 import { readPipelineCounters } from "../db/pipeline-counters";
@@ -14,7 +15,7 @@ import { readRejectionCounts } from "../db/rejections";
 import { type CronJob, manifest } from "../manifest";
 import { ApiError } from "../shared/api-error";
 import { errorMessage } from "../shared/errors";
-import { isoTime } from "../shared/time";
+import { isoDay, isoTime } from "../shared/time";
 import { cacheCounts } from "./cache-counts";
 
 export interface JobRun {
@@ -36,6 +37,11 @@ export interface Health {
   deadLetters: { total: number; pending: number };
   /** One entry per cron job of the manifest; `lastRun` is null when it never ran. */
   jobs: Record<CronJob, { schedule: string; lastRun: JobRun | null }>;
+  /**
+   * Distinct paths admitted today (UTC) against MAX_PATHS_PER_DAY (null while it cannot be
+   * parsed); once `capReached`, today's new paths are stored as `(other)`.
+   */
+  paths: { day: string; admitted: number; limit: number | null; capReached: boolean };
   /** Settings that cannot be parsed, one line each naming the setting; [] when all is well. */
   problems: string[];
 }
@@ -47,13 +53,19 @@ const toJobRun = (run: JobRunRecord): JobRun => ({
   report: run.report,
 });
 
-/** Reads the pipeline's health from the bookkeeping tables. */
-export async function readHealth(db: D1Database): Promise<Omit<Health, "problems">> {
-  const [counters, rejections, deadLetters, runs] = await Promise.all([
+/** Reads the pipeline's health from the bookkeeping tables; `pathLimit`: MAX_PATHS_PER_DAY. */
+export async function readHealth(
+  db: D1Database,
+  pathLimit: number | null,
+  now: number = Date.now(),
+): Promise<Omit<Health, "problems">> {
+  const today = isoDay(now);
+  const [counters, rejections, deadLetters, runs, admitted] = await Promise.all([
     readPipelineCounters(db),
     readRejectionCounts(db),
     countDeadLetters(db),
     readJobRuns(db),
+    countAdmittedPaths(db, today),
   ]);
   const runByJob = new Map(runs.map((r) => [r.job, toJobRun(r)]));
   const jobs = Object.fromEntries(
@@ -68,7 +80,22 @@ export async function readHealth(db: D1Database): Promise<Omit<Health, "problems
     rejected: { total: rejections.reduce((sum, r) => sum + r.count, 0), bySourceAndCode: rejections },
     deadLetters,
     jobs,
+    paths: {
+      day: today,
+      admitted,
+      limit: pathLimit,
+      capReached: pathLimit !== null && admitted >= pathLimit,
+    },
   };
+}
+
+/** MAX_PATHS_PER_DAY, or null while it cannot be parsed (health lists that among its problems). */
+function pathLimitOf(config: Config): number | null {
+  try {
+    return config.maxPathsPerDay;
+  } catch {
+    return null;
+  }
 }
 
 export const opsRoutes = new Hono<AppEnv>();
@@ -76,7 +103,8 @@ export const opsRoutes = new Hono<AppEnv>();
 opsRoutes.get("/health", async function health(c) {
   // Health is what an operator calls when something is wrong: D1 failing is an answer (a coded
   // 503 naming the store), never an unmapped 500.
-  const [health, cache] = await Promise.all([readHealth(c.env.DB), cacheCounts(c.env.DB)]).catch(
+  const pathLimit = pathLimitOf(c.get("config"));
+  const [health, cache] = await Promise.all([readHealth(c.env.DB, pathLimit), cacheCounts(c.env.DB)]).catch(
     (error: unknown) => {
       console.error(`pathmeter: health could not read D1: ${errorMessage(error)}`);
       throw new ApiError(503, "unavailable", "the database (D1) is unavailable; retry later");
