@@ -7,10 +7,25 @@ import { describe, expect, it } from "vitest";
 import { openApiDocument } from "../../worker/src/api/openapi";
 import { api } from "./harness";
 
+/** A JSON schema, as far as these tests read it. */
+interface Schema {
+  type?: string;
+  properties?: Record<string, Schema>;
+  [keyword: string]: unknown;
+}
+
+type Content = Record<string, { schema?: Schema }>;
+
+interface Operation {
+  parameters?: { name: string; in: string; schema?: Schema }[];
+  requestBody?: { content: Content };
+  responses?: Record<string, { content?: Content }>;
+}
+
 interface Document {
   openapi: string;
   servers: { url: string }[];
-  paths: Record<string, Record<string, { parameters?: { name: string; in: string }[] }>>;
+  paths: Record<string, Record<string, Operation>>;
 }
 
 /** Every endpoint of the Worker under the reserved prefix (the dashboard's asset files aside). */
@@ -68,6 +83,26 @@ describe("GET /_pathmeter/api/openapi.json", () => {
       "limit",
       "method",
       "to",
+    ]);
+  });
+
+  it("says a job that fails answers 500, and the dead-letter limits are bounded integers", async () => {
+    const doc = await served();
+    for (const path of ["/api/ops/jobs", "/api/ops/jobs/{job}"])
+      expect(Object.keys(doc.paths[path]?.post?.responses ?? {}), path).toContain("500");
+    const limit = doc.paths["/api/ops/dead-letters"]?.get?.parameters?.find((p) => p.name === "limit");
+    expect(limit?.schema).toMatchObject({ type: "integer", minimum: 1, maximum: 500, default: 50 });
+    const replay = doc.paths["/api/ops/dead-letters/replay"]?.post;
+    const body = replay?.requestBody?.content["application/json"]?.schema;
+    expect(body?.properties?.ids).toMatchObject({ type: "array", maxItems: 1000 });
+    expect(body?.properties?.limit).toMatchObject({ type: "integer", minimum: 1, maximum: 1000 });
+    const answer = replay?.responses?.["200"]?.content?.["application/json"]?.schema;
+    expect(Object.keys(answer?.properties ?? {}).sort()).toEqual([
+      "alreadyReplayed",
+      "messageIds",
+      "notFound",
+      "replayed",
+      "skipped",
     ]);
   });
 

@@ -54,6 +54,20 @@ describe("stats API, bad parameters", () => {
     expect(body.error.message.length).toBeGreaterThan(5);
   });
 
+  it.each([
+    ["2025-01-01", "2026-01-03", "367 days (8808 hours)"],
+    ["2025-01-01", "2026-01-02T01:00Z", "366.04 days (8785 hours)"],
+  ])("says a range %s..%s is too long in days and hours", async (from, to, spans) => {
+    const res = await getStats("summary", { from, to });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({
+      error: {
+        code: "invalid_range",
+        message: `from/to: the range spans ${spans}; at most 366 days (8784 hours) are allowed`,
+      },
+    });
+  });
+
   it("rejects a repeated parameter naming it", async () => {
     const res = await api(`/api/stats/paths?sort=requests&sort=errors`);
     expect(res.status).toBe(400);

@@ -7,7 +7,12 @@
  * letter's invalid events stay out (the consumer recorded them as rejections the first time).
  */
 
-import { type DeadLetterRow, markReplayed, readPendingDeadLetters } from "../db/dead-letters";
+import {
+  type DeadLetterRow,
+  markReplayed,
+  readDeadLetterStates,
+  readPendingDeadLetters,
+} from "../db/dead-letters";
 import type { Env } from "../env";
 import { type TrafficEvent, validateTrafficEvent } from "../event";
 import { parseJsonOrText } from "../shared/json";
@@ -28,8 +33,28 @@ function eventsOf(row: DeadLetterRow): { events: TrafficEvent[] } | { code: stri
   return events.length > 0 || !first ? { events } : first;
 }
 
-/** Re-enqueues pending dead letters (all, or those of `ids`), at most `limit`. */
+/**
+ * Of `ids` (each once, in the caller's order): those no dead letter has, and those replayed by an
+ * earlier request — so a caller learns why an id it named was not replayed now.
+ */
+async function unreplayableIds(db: D1Database, ids: readonly string[]) {
+  const replayedBefore = new Map((await readDeadLetterStates(db, ids)).map((s) => [s.messageId, s.replayed]));
+  const unique = [...new Set(ids)];
+  return {
+    notFound: unique.filter((id) => !replayedBefore.has(id)),
+    alreadyReplayed: unique.filter((id) => replayedBefore.get(id) === true),
+  };
+}
+
+/**
+ * Re-enqueues pending dead letters (all, or those of `ids`), at most `limit`. `ids` must be a
+ * bounded list (the route caps it): D1 binds it as one JSON string, and a string over its limit is
+ * SQLITE_TOOBIG.
+ */
 export async function replayDeadLetters(env: Env, options: { ids?: readonly string[]; limit: number }) {
+  const unmatched = options.ids
+    ? await unreplayableIds(env.DB, options.ids)
+    : { notFound: [], alreadyReplayed: [] };
   const results = await readPendingDeadLetters(env.DB, options);
   const replayed: string[] = [];
   const skipped: { messageId: string; code: string; message: string }[] = [];
@@ -58,5 +83,5 @@ export async function replayDeadLetters(env: Env, options: { ids?: readonly stri
     bytes += row.payload.length;
   }
   await flush();
-  return { replayed, skipped };
+  return { replayed, skipped, ...unmatched };
 }

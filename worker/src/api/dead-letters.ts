@@ -1,7 +1,8 @@
 /**
  * Ops API for dead letters: `GET /?status=pending|replayed|all&limit&cursor` lists them (oldest
  * first, `nextCursor` for the next page); `POST /replay` (optional JSON body
- * `{"ids":[...],"limit":n}`) re-enqueues pending ones with their ids unchanged.
+ * `{"ids":[...],"limit":n}`) re-enqueues pending ones with their ids unchanged, and names the
+ * given ids it did not find or found replayed already.
  */
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
@@ -11,8 +12,17 @@ import { replayDeadLetters } from "./dead-letter-replay";
 
 export const deadLetterRoutes = new Hono<AppEnv>();
 
-const MAX_PAGE = 500;
-const MAX_REPLAY = 1_000;
+/** Bounds of the endpoints' inputs (the OpenAPI document states them). */
+export const DEAD_LETTER_LIMITS = {
+  /** Listing: rows per page, and the default. */
+  maxPage: 500,
+  defaultPage: 50,
+  /** Replay: rows per request, and ids per request — no more than one request replays. */
+  maxReplay: 1_000,
+  /** Queue message ids are 32 hex characters; this leaves room without letting one id be huge. */
+  maxIdLength: 128,
+} as const;
+const { maxPage, defaultPage, maxReplay, maxIdLength } = DEAD_LETTER_LIMITS;
 
 const badParameter = (message: string) => new ApiError(400, "invalid_parameter", message);
 
@@ -43,11 +53,21 @@ deadLetterRoutes.get("/", async function list(c) {
   const cursor = c.req.query("cursor");
   const page = await listDeadLetters(c.env.DB, {
     status: status satisfies DeadLetterStatus,
-    limit: parseLimit(c.req.query("limit"), 50, MAX_PAGE),
+    limit: parseLimit(c.req.query("limit"), defaultPage, maxPage),
     ...(cursor ? { after: decodeCursor(cursor) } : {}),
   });
   return c.json({ deadLetters: page.deadLetters, nextCursor: page.next ? encodeCursor(page.next) : null });
 });
+
+/** `ids` of a replay body, checked: at most maxReplay message ids of 1..maxIdLength characters. */
+function checkIds(ids: unknown): string[] {
+  if (!Array.isArray(ids)) throw badParameter("ids must be an array of message ids");
+  if (ids.length > maxReplay) throw badParameter(`ids: at most ${maxReplay} per request, got ${ids.length}`);
+  const bad = ids.findIndex((id) => typeof id !== "string" || id.length === 0 || id.length > maxIdLength);
+  if (bad >= 0)
+    throw badParameter(`ids[${bad}] must be a message id: a string of 1..${maxIdLength} characters`);
+  return ids as string[];
+}
 
 async function readReplayBody(req: Request): Promise<{ ids?: string[]; limit?: number }> {
   const text = await req.text();
@@ -61,15 +81,19 @@ async function readReplayBody(req: Request): Promise<{ ids?: string[]; limit?: n
   if (typeof body !== "object" || body === null || Array.isArray(body))
     throw badParameter("body must be a JSON object");
   const { ids, limit } = body as Record<string, unknown>;
-  if (ids !== undefined && !(Array.isArray(ids) && ids.every((id) => typeof id === "string")))
-    throw badParameter("ids must be an array of message ids");
   if (limit !== undefined && typeof limit !== "number") throw badParameter("limit must be a number");
-  return { ...(ids ? { ids: ids as string[] } : {}), ...(limit !== undefined ? { limit } : {}) };
+  return { ...(ids !== undefined ? { ids: checkIds(ids) } : {}), ...(limit !== undefined ? { limit } : {}) };
 }
 
 deadLetterRoutes.post("/replay", async function replay(c) {
   const body = await readReplayBody(c.req.raw);
-  const limit = parseLimit(body.limit === undefined ? undefined : String(body.limit), MAX_REPLAY, MAX_REPLAY);
+  const limit = parseLimit(body.limit === undefined ? undefined : String(body.limit), maxReplay, maxReplay);
   const result = await replayDeadLetters(c.env, { limit, ...(body.ids ? { ids: body.ids } : {}) });
-  return c.json({ replayed: result.replayed.length, messageIds: result.replayed, skipped: result.skipped });
+  return c.json({
+    replayed: result.replayed.length,
+    messageIds: result.replayed,
+    skipped: result.skipped,
+    notFound: result.notFound,
+    alreadyReplayed: result.alreadyReplayed,
+  });
 });

@@ -7,6 +7,7 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { type CronJob, manifest } from "../manifest";
+import { DEAD_LETTER_LIMITS as DL } from "./dead-letters";
 import { statsApi } from "./stats-routes";
 import { errorSchema } from "./stats-schemas";
 
@@ -17,6 +18,11 @@ const json = (schema: z.ZodType, description: string) => ({
 const failure = (description: string) => json(errorSchema, description);
 const object = (description: string) => z.object({}).catchall(z.unknown()).openapi({ description });
 const guarded = { 401: failure("no or a wrong bearer token") };
+
+/** docs/lifecycle.md: a failed job answers 500; the failure is recorded and a re-run finishes the work. */
+const jobFailed = failure(
+  "the job failed: `internal` with its message (recorded; a re-run finishes the work)",
+);
 
 const CRON_JOB_NAMES = Object.keys(manifest.crons) as [CronJob, ...CronJob[]];
 
@@ -132,7 +138,13 @@ registry.registerPath({
   request: {
     query: z.object({
       status: z.enum(["pending", "replayed", "all"]).optional(),
-      limit: z.string().optional().openapi({ description: "1–500, default 50" }),
+      limit: z
+        .number()
+        .int()
+        .min(1)
+        .max(DL.maxPage)
+        .default(DL.defaultPage)
+        .openapi({ description: "rows per page" }),
       cursor: z.string().optional(),
     }),
   },
@@ -143,17 +155,42 @@ registry.registerPath({
   },
 });
 
+const messageIds = (description: string) => z.array(z.string()).openapi({ description });
+const replayAnswer = z.object({
+  replayed: z.number().int().openapi({ description: "how many dead letters were re-enqueued" }),
+  messageIds: messageIds("the dead letters re-enqueued"),
+  skipped: z
+    .array(z.object({ messageId: z.string(), code: z.string(), message: z.string() }))
+    .openapi({ description: "pending dead letters carrying no valid event (left pending)" }),
+  notFound: messageIds("ids of the body that match no dead letter"),
+  alreadyReplayed: messageIds("ids of the body replayed by an earlier request"),
+});
+
 registry.registerPath({
   method: "post",
   path: "/api/ops/dead-letters/replay",
   summary: "Re-enqueue pending dead letters with their ids unchanged",
   tags: ["ops"],
   request: {
-    body: { content: { "application/json": { schema: object('{} or {"ids": [...], "limit": n}') } } },
+    body: {
+      required: false,
+      content: {
+        "application/json": {
+          schema: z.object({
+            ids: z
+              .array(z.string().min(1).max(DL.maxIdLength))
+              .max(DL.maxReplay)
+              .optional()
+              .openapi({ description: `only these message ids (at most ${DL.maxReplay} a request)` }),
+            limit: z.number().int().min(1).max(DL.maxReplay).default(DL.maxReplay),
+          }),
+        },
+      },
+    },
   },
   responses: {
-    200: json(object("{replayed, messageIds, skipped}"), "what was replayed"),
-    400: failure("bad body"),
+    200: json(replayAnswer, "what was replayed, and why a named id was not"),
+    400: failure("bad body: not JSON, or `ids`/`limit` out of bounds"),
     ...guarded,
   },
 });
@@ -166,7 +203,12 @@ registry.registerPath({
   request: {
     query: z.object({ now: z.string().optional().openapi({ description: "ISO-8601 or epoch ms" }) }),
   },
-  responses: { 200: json(object("the jobs' reports"), "the reports"), 400: failure("bad now"), ...guarded },
+  responses: {
+    200: json(object("the jobs' reports"), "the reports"),
+    400: failure("bad now"),
+    500: jobFailed,
+    ...guarded,
+  },
 });
 
 registry.registerPath({
@@ -181,6 +223,7 @@ registry.registerPath({
   responses: {
     200: json(object("the job's report"), "the report"),
     400: failure("unknown job or bad now"),
+    500: jobFailed,
     ...guarded,
   },
 });

@@ -141,6 +141,10 @@ export const HOURLY: AlignOptions = {
   maxSpanMs: RANGE_LIMITS.maxDays * DAY_MS,
 };
 
+/** A span as the docs state limits (days), with the hours it was measured in: "367 days (8808 hours)". */
+const daysAndHours = (spanMs: number): string =>
+  `${Number((spanMs / DAY_MS).toFixed(2))} days (${spanMs / HOUR_MS} hours)`;
+
 /**
  * The whole-step range of `from`/`to` (epoch ms or undefined). Defaults: `to` = the next step
  * boundary after `now`, `from` = `to` − defaultSpanMs. 400 `invalid_range` when from ≥ to or the
@@ -164,7 +168,7 @@ export function alignRange(
     throw new ApiError(
       400,
       "invalid_range",
-      `${label}: the range spans ${(toHour - fromHour) / HOUR_MS} hours; at most ${maxSpanMs / HOUR_MS} are allowed`,
+      `${label}: the range spans ${daysAndHours(toHour - fromHour)}; at most ${daysAndHours(maxSpanMs)} are allowed`,
     );
   return { fromHour, toHour };
 }

@@ -104,6 +104,21 @@ export async function readPendingDeadLetters(
   return results;
 }
 
+/** Which of `ids` are kept as dead letters, each with whether it was replayed already. */
+export async function readDeadLetterStates(
+  db: D1Database,
+  ids: readonly string[],
+): Promise<{ messageId: string; replayed: boolean }[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT message_id, replayed_at IS NOT NULL AS replayed FROM dead_letters
+       WHERE message_id IN (SELECT value FROM json_each(?1))`,
+    )
+    .bind(JSON.stringify(ids))
+    .all<{ message_id: string; replayed: number }>();
+  return results.map((row) => ({ messageId: row.message_id, replayed: row.replayed === 1 }));
+}
+
 /** Marks dead letters replayed (after their send succeeded). */
 export async function markReplayed(db: D1Database, ids: readonly string[], now: number): Promise<void> {
   await db
