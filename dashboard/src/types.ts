@@ -67,7 +67,7 @@ export interface CompareRow {
   method: string;
   current: CompareSide;
   base: CompareSide;
-  change: { requests: number; requestsRatio: number | null; errorRate: number; p95: number | null };
+  change: { requests: number; requestsRatio: number | null; errorRate: number | null; p95: number | null };
 }
 
 export interface Compare {

@@ -4,7 +4,8 @@ import { formatChange, formatCount, formatMs, formatPercent } from "./format";
 import type { CompareRow } from "./types";
 
 const signedMs = (ms: number | null) => (ms === null ? "—" : `${ms > 0 ? "+" : ""}${formatMs(ms)}`);
-const signedPoints = (fraction: number) => `${fraction > 0 ? "+" : ""}${(fraction * 100).toFixed(1)} pt`;
+const signedPoints = (fraction: number | null) =>
+  fraction === null ? "—" : `${fraction > 0 ? "+" : ""}${(fraction * 100).toFixed(1)} pt`;
 
 function row(r: CompareRow): HTMLTableRowElement {
   const change = formatChange(r.change.requestsRatio);

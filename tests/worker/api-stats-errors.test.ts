@@ -71,7 +71,10 @@ describe("stats API, bad parameters", () => {
   it("rejects a repeated parameter naming it", async () => {
     const res = await api(`/api/stats/paths?sort=requests&sort=errors`);
     expect(res.status).toBe(400);
-    expect((await res.json<{ error: { code: string } }>()).error.code).toBe("invalid_sort");
+    expect((await res.json<{ error: { code: string; message: string } }>()).error).toEqual({
+      code: "invalid_sort",
+      message: "sort: given 2 times; give it once",
+    });
   });
 });
 

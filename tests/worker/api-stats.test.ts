@@ -210,12 +210,13 @@ describe("timeseries", () => {
         const t = Date.parse(point.t);
         const hour = mine.filter(within(t, t + HOUR));
         const day = t - (t % DAY);
-        // Sketches of a tiered day are daily: each of its hours shows the day's percentiles and clients.
+        // Sketches of a tiered day are daily: each of its hours shows the day's percentiles and clients
+        // (an hour without requests none).
         const sketched = day === DAYS.tiered ? mine.filter(within(day, day + DAY)) : hour;
         expectCounts(point, truthOf(hour), point.t);
         const want = truthOf(sketched);
         for (const p of ["p50", "p95", "p99"] as const)
-          expectPercentile(point.latencyMs[p], want[p], `${point.t} ${p}`);
+          expectPercentile(point.latencyMs[p], hour.length > 0 ? want[p] : null, `${point.t} ${p}`);
         expectClients(point.uniqueClients, want.uniqueClients, isColdDay(day), `${point.t} clients`);
       }
     }
@@ -228,7 +229,7 @@ describe("compare", () => {
     method: string;
     current: { requests: number; errorRate: number; p95: number | null };
     base: { requests: number; errorRate: number; p95: number | null };
-    change: { requests: number; requestsRatio: number | null; errorRate: number; p95: number | null };
+    change: { requests: number; requestsRatio: number | null; errorRate: number | null; p95: number | null };
   }
 
   it("puts a hot range beside a cold one per path, with their changes", async () => {
@@ -252,7 +253,7 @@ describe("compare", () => {
       expect(row.base.requests).toBe(then.requests);
       expect(row.change.requests).toBe(now.requests - then.requests);
       expect(row.change.requestsRatio).toBeCloseTo(now.requests / then.requests - 1, 12);
-      expect(row.change.errorRate).toBeCloseTo(now.errorRate - then.errorRate, 12);
+      expect(row.change.errorRate ?? Number.NaN).toBeCloseTo(now.errorRate - then.errorRate, 12);
       expectPercentile(row.current.p95, now.p95, `${row.path} current p95`);
       expectPercentile(row.base.p95, then.p95, `${row.path} base p95`);
     }
@@ -269,6 +270,23 @@ describe("compare", () => {
         events.filter((e) => within(from, from + DAY)(e) && e.path === row.path && e.method === "POST")
           .length;
       expect([row.current.requests, row.base.requests]).toEqual([count(DAYS.hot), count(DAYS.cleaned)]);
+    }
+  });
+
+  it("gives no error-rate or p95 change for a path without requests on one side", async () => {
+    // The day after the hot day has no traffic: every path of the base is gone from it.
+    const body = await statsJson<{ paths: Row[] }>("compare", {
+      from: DAYS.hot + DAY,
+      to: DAYS.hot + 2 * DAY,
+      baseFrom: DAYS.hot,
+      baseTo: DAYS.hot + DAY,
+      limit: 100,
+    });
+    expect(body.paths.length).toBeGreaterThan(0);
+    for (const row of body.paths) {
+      expect(row.current.requests).toBe(0);
+      expect(row.base.requests).toBeGreaterThan(0);
+      expect(row.change).toMatchObject({ errorRate: null, p95: null, requestsRatio: -1 });
     }
   });
 

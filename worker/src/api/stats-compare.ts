@@ -64,7 +64,8 @@ export async function readComparison(db: D1Database, input: CompareInput): Promi
       change: {
         requests: now.requests - then.requests,
         requestsRatio: then.requests > 0 ? now.requests / then.requests - 1 : null,
-        errorRate: now.errorRate - then.errorRate,
+        // Like p95: a side without requests has no error rate to compare (0 is not a rate there).
+        errorRate: now.requests > 0 && then.requests > 0 ? now.errorRate - then.errorRate : null,
         p95: now.p95 === null || then.p95 === null ? null : Number((now.p95 - then.p95).toPrecision(9)),
       },
     };

@@ -39,7 +39,9 @@ export const statsApi = new OpenAPIHono<AppEnv>({
     if (result.success) return;
     const issue = result.error.issues[0];
     const name = String(issue?.path[0] ?? result.target);
-    const message = issue?.message ?? "invalid";
+    // A repeated parameter reaches the schema as an array: say that, not the schema's type talk.
+    const given = result.target === "query" ? (c.req.queries(name)?.length ?? 0) : 0;
+    const message = given > 1 ? `given ${given} times; give it once` : (issue?.message ?? "invalid");
     const said = message.startsWith(`${name}=`) ? message : `${name}: ${message}`;
     return c.json(errorBody(`invalid_${name}`, said), 400);
   },

@@ -93,7 +93,10 @@ export const compareRowSchema = z
         .number()
         .nullable()
         .openapi({ description: "current / base − 1; null when base is 0" }),
-      errorRate: z.number().openapi({ description: "current − base (fractions)" }),
+      errorRate: z
+        .number()
+        .nullable()
+        .openapi({ description: "current − base (fractions); null when either side has no requests" }),
       p95: ms("current − base; null when either side has no requests"),
     }),
   })

@@ -37,7 +37,9 @@ export async function readTimeseries(db: D1Database, input: TimeseriesInput): Pr
       errors4xx: c.errors4xx,
       errors5xx: c.errors5xx,
       errorRate: errorRate(c.requests, c.errors4xx, c.errors5xx),
-      latencyMs: percentiles(latency.get(key) ?? new Map()),
+      // A bucket without requests has no latency, even where the sketch is a tiered day's: its
+      // hours share the day's histogram, and an empty hour would show the busy ones' percentiles.
+      latencyMs: percentiles(c.requests > 0 ? (latency.get(key) ?? new Map()) : new Map()),
       uniqueClients: clients.get(key) ?? 0,
     });
   }
