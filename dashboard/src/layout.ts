@@ -1,6 +1,6 @@
 /**
  * The signed-in page's sections, built once after sign-in: the range picker, then the headline
- * figures, chart, leaderboard, error breakdown, comparison, pipeline health and archives.
+ * figures, chart, leaderboard, comparison, error breakdown, pipeline health and archives.
  */
 import { el } from "./dom";
 import { DEFAULT_PRESET, PRESETS } from "./range";
@@ -94,8 +94,8 @@ export function buildLayout(main: HTMLElement): Layout {
       el("div", { class: "filters" }, el("label", { for: "method-filter" }, "Method "), methodFilter),
       leaderboard,
     ),
-    section("status", "Errors by status class", errors),
     section("comparison", "Compared with the previous period", compare),
+    section("status", "Errors by status class", errors),
     section("pipeline", "Pipeline health", health),
     section("archive", "Archives", archives),
   );

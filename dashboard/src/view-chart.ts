@@ -81,6 +81,8 @@ export class ChartView {
       data,
       holder,
     );
+    // The title is cut to one line by the styles (a path can be 256 characters): whole on hover.
+    this.plot.root.querySelector(".u-title")?.setAttribute("title", title);
   }
 
   /** Frees the plot and the resize observer. */

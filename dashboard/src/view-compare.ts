@@ -13,7 +13,8 @@ function row(r: CompareRow): HTMLTableRowElement {
     "tr",
     // Not data-path/data-method: those mark leaderboard rows only (the page's scripting contract).
     { "data-compare": `${r.method} ${r.path}` },
-    el("th", { scope: "row" }, `${r.method} ${r.path}`),
+    // Cut to one line by the styles (th.path): the whole path on hover.
+    el("th", { scope: "row", class: "path", title: `${r.method} ${r.path}` }, `${r.method} ${r.path}`),
     el("td", { class: "num" }, formatCount(r.base.requests)),
     el("td", { class: "num" }, formatCount(r.current.requests)),
     el("td", { class: `num change ${change.direction}` }, change.text),

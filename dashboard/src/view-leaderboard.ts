@@ -1,7 +1,7 @@
 /**
  * The leaderboard: paths of the range, sortable by clicking a column header (the API sorts) and
  * filtered by method. Rows carry `data-path` and `data-method`; the path is a button that drills
- * the chart down to that path.
+ * the chart down to that path (cut to one line by the styles, whole in its title).
  */
 
 import { EVENT_METHODS } from "../../worker/src/event";
@@ -53,7 +53,7 @@ function row(r: PathRow, handlers: LeaderboardHandlers): HTMLTableRowElement {
     "tr",
     { "data-path": r.path, "data-method": r.method },
     el("td", {}, el("span", { class: "method" }, r.method)),
-    el("th", { scope: "row" }, drill),
+    el("th", { scope: "row", class: "path" }, drill),
     el("td", { class: "num" }, formatCount(r.requests)),
     el(
       "td",

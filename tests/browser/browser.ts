@@ -65,3 +65,31 @@ export function luminance(rgb: string): number {
   });
   return 0.2126 * r + 0.7152 * g + 0.0722 * b;
 }
+
+/** Where an element is and whether its content fits it, in CSS pixels. */
+export interface Measured {
+  left: number;
+  right: number;
+  width: number;
+  height: number;
+  /** Content width (scrollWidth) and visible width (clientWidth): more content than room = cut. */
+  scrollWidth: number;
+  clientWidth: number;
+  title: string | null;
+}
+
+/** Measures the first element matching `selector` (getBoundingClientRect and scroll sizes). */
+export async function measure(page: Page, selector: string): Promise<Measured> {
+  return page.$eval(selector, (node) => {
+    const box = node.getBoundingClientRect();
+    return {
+      left: box.left,
+      right: box.right,
+      width: box.width,
+      height: box.height,
+      scrollWidth: node.scrollWidth,
+      clientWidth: node.clientWidth,
+      title: node.getAttribute("title"),
+    };
+  });
+}

@@ -2,7 +2,8 @@
  * The dashboard in a real browser (Debian's Chromium via playwright-core) against the local stack
  * (the production bundle in workerd, demo upstream, real queue and consumer): sign-in, figures
  * equal to the API's, leaderboard and chart, live updates without a reload, the polling fallback
- * when the hub is unreachable, a wrong token, and no console errors anywhere.
+ * when the hub is unreachable, a wrong token, a path of the longest kind kept to one line at desktop
+ * and phone widths, and no console errors anywhere.
  */
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -13,12 +14,13 @@ import {
   headlineValues,
   launchChromium,
   luminance,
+  measure,
   openPage,
   screenshot,
   signIn,
   type WatchedPage,
 } from "./browser";
-import { sendAndStore, sendTraffic } from "./traffic";
+import { LONG_PATH, sendAndStore, sendTraffic } from "./traffic";
 
 let stack: LocalStack;
 let browser: Browser;
@@ -102,6 +104,60 @@ describe("the dashboard in Chromium", () => {
     await page.keyboard.press("Enter");
     await page.waitForSelector(`#chart[data-subject="${first.method} ${first.path}"] canvas`);
     await screenshot(page, "drill-down");
+    expect(watched.errors).toEqual([]);
+  });
+
+  it("cuts a 256-character path to one line, keeps the numbers in view and still drills down", async () => {
+    const watched = await signedIn();
+    const { page } = watched;
+    const longRow = `#leaderboard tr[data-method="GET"][data-path="${LONG_PATH}"]`;
+    // One line of a table: a row with a short path when no long path is listed (POST has only /orders).
+    await page.selectOption("#method-filter", "POST");
+    await page.waitForSelector('#leaderboard tr[data-method="GET"]', { state: "detached" });
+    const oneLine = (await measure(page, '#leaderboard tr[data-path="/orders"]')).height;
+    expect(oneLine).toBeGreaterThan(0);
+    await page.selectOption("#method-filter", "");
+    await page.waitForSelector(longRow);
+    expect(LONG_PATH).toHaveLength(256);
+    const lineHigh = async (selector: string) =>
+      expect((await measure(page, selector)).height).toBeLessThan(2 * oneLine);
+    // The page itself never scrolls sideways (only the table, inside its own box).
+    const pageFits = async () =>
+      expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+
+    // Desktop (1280 px): one line, cut with an ellipsis, the whole path on hover, numbers in view.
+    await lineHigh(longRow);
+    const path = await measure(page, `${longRow} th button`);
+    expect(path.title).toContain(LONG_PATH);
+    expect(path.scrollWidth).toBeGreaterThan(path.clientWidth);
+    const requests = await measure(page, `${longRow} td.num`);
+    expect(requests.left).toBeGreaterThanOrEqual(0);
+    expect(requests.right).toBeLessThanOrEqual((await measure(page, "#leaderboard")).right);
+    expect(requests.scrollWidth).toBeLessThanOrEqual(requests.clientWidth);
+    await pageFits();
+    // The comparison table lists the same path: one line there too, whole on hover, p95 in view.
+    const compared = `#compare tr[data-compare="GET ${LONG_PATH}"]`;
+    await lineHigh(compared);
+    expect((await measure(page, `${compared} th`)).title).toContain(LONG_PATH);
+    const p95 = await measure(page, `${compared} td:last-child`);
+    expect(p95.right).toBeLessThanOrEqual((await measure(page, "#compare")).right);
+
+    // Drill down: the chart's title is cut too (nothing sticks out of its panel), whole on hover.
+    await page.click(`${longRow} th button`);
+    await page.waitForSelector(`#chart[data-subject="GET ${LONG_PATH}"] .u-title`);
+    const traffic = await measure(page, "#traffic");
+    expect(traffic.scrollWidth).toBeLessThanOrEqual(traffic.clientWidth);
+    expect((await measure(page, "#chart .u-title")).title).toBe(`GET ${LONG_PATH}`);
+    await screenshot(page, "long-path");
+
+    // Phone (400 px): the table may scroll sideways in its box, but rows stay one line high.
+    await page.setViewportSize({ width: 400, height: 800 });
+    await lineHigh(longRow);
+    const narrow = await measure(page, `${longRow} td.num`);
+    expect(narrow.scrollWidth).toBeLessThanOrEqual(narrow.clientWidth);
+    expect((await measure(page, `${longRow} th button`)).clientWidth).toBeGreaterThan(100);
+    await pageFits();
+    await screenshot(page, "long-path-phone");
     expect(watched.errors).toEqual([]);
   });
 

@@ -1,9 +1,17 @@
 /**
  * Traffic for the browser tests: requests through the gateway to the demo upstream (several
- * paths, methods, some 404s and 500s), then wait until the consumer stored them.
+ * paths, methods, some 404s and 500s, one path as long as a path can be), then wait until the
+ * consumer stored them.
  */
 import type { LocalStack } from "../../scripts/local-stack";
+import { MAX_PATH_LENGTH } from "../../worker/src/event";
 import { adminApi, waitForEventsStored } from "../e2e/helpers";
+
+/**
+ * A path of MAX_PATH_LENGTH characters with no break opportunity (letters only, no digits, so the
+ * normaliser keeps it as it is): any client can create one through the gateway.
+ */
+export const LONG_PATH = `/reports/${"quarterlyrevenuebyregion".repeat(11)}`.slice(0, MAX_PATH_LENGTH);
 
 const REQUESTS: { method: string; path: string }[] = [
   { method: "GET", path: "/users/7" },
@@ -13,9 +21,10 @@ const REQUESTS: { method: string; path: string }[] = [
   { method: "GET", path: "/products?page=2" },
   { method: "POST", path: "/orders" },
   { method: "GET", path: "/health" },
+  { method: "GET", path: LONG_PATH }, // no such route upstream: a 404
 ];
 
-/** Sends `rounds` × 7 requests from a few client IPs; returns how many were sent. */
+/** Sends `rounds` × REQUESTS.length requests from a few client IPs; returns how many were sent. */
 export async function sendTraffic(stack: LocalStack, rounds: number): Promise<number> {
   let sent = 0;
   for (let round = 0; round < rounds; round++)
@@ -23,7 +32,7 @@ export async function sendTraffic(stack: LocalStack, rounds: number): Promise<nu
       const res = await fetch(`${stack.url}${r.path}`, {
         method: r.method,
         headers: {
-          "CF-Connecting-IP": `203.0.113.${(round * 7 + i) % 11}`,
+          "CF-Connecting-IP": `203.0.113.${(round * REQUESTS.length + i) % 11}`,
           "Content-Type": "application/json",
         },
         body:
