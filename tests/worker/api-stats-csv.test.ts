@@ -44,6 +44,20 @@ describe("CSV", () => {
     },
   );
 
+  it("summary: format=csv and Accept: text/csv answer its one row, equal to the JSON", async () => {
+    const json = flatten(await statsJson<Record<string, unknown>>("summary", ALL_DAYS));
+    for (const res of [
+      await getStats("summary", { ...ALL_DAYS, format: "csv" }),
+      await getStats("summary", ALL_DAYS, { headers: { Accept: "text/csv" } }),
+    ]) {
+      expect(res.status).toBe(200);
+      expect(res.headers.get("Content-Type")).toMatch(/^text\/csv/);
+      const [header, ...lines] = parseCsv(await res.text());
+      expect(header).toEqual(Object.keys(json));
+      expect(lines.map((line) => Object.fromEntries(line.map((v, i) => [header?.[i], v])))).toEqual([json]);
+    }
+  });
+
   it("answers an empty CSV with its header row", async () => {
     const res = await getStats("paths", { from: DAYS.hot + 5 * DAY, to: DAYS.hot + 6 * DAY, format: "csv" });
     expect(await res.text()).toBe(

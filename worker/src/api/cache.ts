@@ -36,8 +36,11 @@ export interface CachePolicy {
   openTtlSeconds: number;
   /** Parameters holding range ends (exclusive); when one is absent the range ends "now". */
   endParams: readonly string[];
-  /** For endpoints that answer CSV: the response field holding the rows, and their schema. */
-  csv?: { rows: string; schema: z.ZodObject };
+  /**
+   * For endpoints that answer CSV: the response field holding the rows (null: the whole answer is
+   * the one row, as for summary), and their schema.
+   */
+  csv?: { rows: string | null; schema: z.ZodObject };
 }
 
 /** The latest range end, null when one defaults to now, undefined when one cannot be read. */
@@ -157,7 +160,7 @@ export const statsCache = (policy: CachePolicy): MiddlewareHandler<AppEnv> =>
     const counted = countMiss(db);
     const json: unknown = await c.res.json();
     const body = csv
-      ? toCsv(csv.schema, (json as Record<string, unknown[]>)[csv.rows] ?? [])
+      ? toCsv(csv.schema, csv.rows === null ? [json] : ((json as Record<string, unknown[]>)[csv.rows] ?? []))
       : JSON.stringify(json);
     const headers = new Headers({
       "Content-Type": csv ? "text/csv; charset=utf-8" : "application/json",

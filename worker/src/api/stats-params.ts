@@ -76,7 +76,7 @@ const format = z
 export const SORTS = ["requests", "errors", "errorRate", "p95", "uniqueClients"] as const;
 export type Sort = (typeof SORTS)[number];
 
-export const summaryQuery = z.object({ from: instant("from"), to: instant("to") });
+export const summaryQuery = z.object({ from: instant("from"), to: instant("to"), format });
 
 export const pathsQuery = z.object({
   from: instant("from"),

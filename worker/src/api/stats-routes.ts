@@ -63,11 +63,14 @@ const errors = {
   },
 };
 
-const csvContent = (rows: z.ZodObject) => ({
+const csvContent = (csv: NonNullable<CachePolicy["csv"]>) => ({
   "text/csv": {
     schema: {
       type: "string" as const,
-      description: `one header row, then one row per ${rows.meta()?.id ?? "row"}`,
+      description:
+        csv.rows === null
+          ? "one header row, then the answer as one row"
+          : `one header row, then one row per ${csv.schema.meta()?.id ?? "row"}`,
     },
   },
 });
@@ -96,7 +99,7 @@ function statsRoute<Q extends z.ZodObject, R extends z.ZodObject>(
         },
         content: {
           "application/json": { schema: response },
-          ...(cache.csv ? csvContent(cache.csv.schema) : {}),
+          ...(cache.csv ? csvContent(cache.csv) : {}),
         },
       },
       304: { description: "not modified (If-None-Match matched the ETag)" },
@@ -108,6 +111,7 @@ function statsRoute<Q extends z.ZodObject, R extends z.ZodObject>(
 const summaryRoute = statsRoute("summary", "Totals of a range", summaryQuery, summarySchema, {
   openTtlSeconds: 60,
   endParams: ["to"],
+  csv: { rows: null, schema: summarySchema },
 });
 const pathsRoute = statsRoute("paths", "Leaderboard of paths", pathsQuery, pathsSchema, {
   openTtlSeconds: 60,
