@@ -52,6 +52,8 @@ export interface IngestOptions {
   contentType?: string | null;
   /** Default the test admin token; null sends no Authorization. */
   token?: string | null;
+  /** Sent as Content-Encoding when given (the body is sent as it is). */
+  contentEncoding?: string;
 }
 
 /** POSTs a body to the ingest endpoint with the test admin token (unless told otherwise). */
@@ -61,6 +63,7 @@ export function ingestRequest(body: BodyInit, options: IngestOptions = {}): Requ
   if (contentType !== null) headers.set("Content-Type", contentType);
   const token = options.token === undefined ? TEST_SECRETS.ADMIN_TOKEN : options.token;
   if (token !== null) headers.set("Authorization", `Bearer ${token}`);
+  if (options.contentEncoding !== undefined) headers.set("Content-Encoding", options.contentEncoding);
   return new Request(`${ORIGIN}/_pathmeter/ingest`, { method: "POST", headers, body });
 }
 

@@ -40,7 +40,7 @@ registry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: 
 registry.registerPath({
   method: "post",
   path: "/ingest",
-  summary: "Events from other gateways (JSON array or NDJSON, ≤ 1000 events, ≤ 1 MB)",
+  summary: "Events from other gateways (JSON array or NDJSON, gzip ok, ≤ 1000 events, ≤ 1 MB)",
   tags: ["ingest"],
   request: {
     body: {
@@ -58,9 +58,9 @@ registry.registerPath({
       }),
       "accepted and rejected events",
     ),
-    400: failure("unreadable body"),
-    413: failure("over 1 MB or 1000 events"),
-    415: failure("unsupported content type"),
+    400: failure("unreadable body (invalid_json, bad_request; invalid_body: corrupt gzip/deflate)"),
+    413: failure("over 1 MB (decompressed too) or 1000 events"),
+    415: failure("unsupported Content-Type or Content-Encoding (gzip, deflate, identity)"),
     ...guarded,
   },
 });

@@ -4,7 +4,7 @@
  * here; what is wrong with one item is that item's rejection later.
  */
 import { ApiError } from "../shared/api-error";
-import { errorMessage } from "../shared/errors";
+import { errorMessage, printable } from "../shared/errors";
 
 /** Events per ingest request. */
 export const MAX_INGEST_EVENTS = 1_000;
@@ -37,7 +37,11 @@ function parseNdjson(text: string): unknown[] {
     try {
       return JSON.parse(line) as unknown;
     } catch (error) {
-      throw new ApiError(400, "invalid_json", `line ${number} is not valid JSON: ${errorMessage(error)}`);
+      throw new ApiError(
+        400,
+        "invalid_json",
+        `line ${number} is not valid JSON: ${printable(errorMessage(error))}`,
+      );
     }
   });
 }
@@ -56,7 +60,7 @@ export function parseEventsBody(format: BodyFormat, text: string): unknown[] {
     parsed = JSON.parse(text);
   } catch (error) {
     if (trimmed.startsWith("{")) return parseNdjson(text);
-    throw new ApiError(400, "invalid_json", `the body is not valid JSON: ${errorMessage(error)}`);
+    throw new ApiError(400, "invalid_json", `the body is not valid JSON: ${printable(errorMessage(error))}`);
   }
   if (Array.isArray(parsed)) {
     if (parsed.length > MAX_INGEST_EVENTS) throw tooMany(parsed.length);

@@ -2,8 +2,10 @@
  * `POST {prefix}/ingest` — events from other gateways (the token is checked by the reserved
  * router). Answers 202 `{"accepted":n,"rejected":[{"index","code","message"}]}`; whole-request
  * errors are `{"error":{"code","message"}}`:
- * 415 `unsupported_media_type`, 413 `body_too_large` (> 1 MiB), 413 `too_many_events` (> 1000),
+ * 415 `unsupported_media_type` (also a Content-Encoding other than gzip, deflate or identity),
+ * 413 `body_too_large` (> 1 MiB, compressed or decompressed), 413 `too_many_events` (> 1000),
  * 400 `invalid_json` (NDJSON: names the line), 400 `bad_request` (not an array/NDJSON of events),
+ * 400 `invalid_body` (not valid gzip/deflate data as its Content-Encoding says),
  * 503 `not_configured` (CLIENT_IP_SALT unset), 503 `unavailable` (neither the queue nor D1 took
  * the events: retry; ingest is idempotent by event id).
  */
@@ -17,6 +19,7 @@ import { MissingSaltError } from "../event/client-hash";
 import { normaliserFor } from "../event/normalise";
 import { ApiError } from "../shared/api-error";
 import { errorMessage } from "../shared/errors";
+import { codingOf, readBodyText } from "./decompress";
 import { formatOf, parseEventsBody } from "./parse-body";
 import { ingestEvent } from "./validate";
 
@@ -29,13 +32,15 @@ interface RejectedItem {
   message: string;
 }
 
-const requireEventsContentType: MiddlewareHandler<AppEnv> = async function requireEventsContentType(c, next) {
+/** 415 unless the body is JSON or NDJSON, plain or in a Content-Encoding ingest decodes. */
+const requireReadableBody: MiddlewareHandler<AppEnv> = async function requireReadableBody(c, next) {
   if (formatOf(c.req.header("Content-Type")) === null)
     throw new ApiError(
       415,
       "unsupported_media_type",
       "send application/json (an array of events) or application/x-ndjson (one event per line)",
     );
+  codingOf(c.req.header("Content-Encoding")); // a 415 for an unknown one, before the body is read
   await next();
 };
 
@@ -67,10 +72,11 @@ async function countRejections(
 
 export const ingestRoutes = new Hono<AppEnv>();
 
-ingestRoutes.post("/", requireEventsContentType, limitBody, async function ingest(c) {
+ingestRoutes.post("/", requireReadableBody, limitBody, async function ingest(c) {
   const format = formatOf(c.req.header("Content-Type")) ?? "detect";
-  // Decoded here, not with text(): workerd warns when text() reads an NDJSON media type.
-  const items = parseEventsBody(format, new TextDecoder().decode(await c.req.arrayBuffer()));
+  const coding = codingOf(c.req.header("Content-Encoding"));
+  // Read here, not with text(): workerd warns when text() reads an NDJSON media type.
+  const items = parseEventsBody(format, await readBodyText(c.req.raw.body, coding, MAX_INGEST_BYTES));
   const config = c.get("config");
   const context = {
     now: Date.now(),

@@ -12,6 +12,8 @@ export type ApiErrorCode =
   | "method_not_allowed"
   | "bad_request"
   | "invalid_json"
+  /** A body that is not what its Content-Encoding says (corrupt or truncated gzip). */
+  | "invalid_body"
   | "invalid_range"
   | "invalid_parameter"
   /** The stats API names the bad parameter: invalid_from, invalid_sort, ... */
