@@ -2,14 +2,16 @@
  * Path normalisation (invariant 4): a raw request path becomes a bounded template, so an
  * attacker hitting random URLs cannot grow the number of distinct paths without bound.
  *
- * Order: query string and fragment dropped, repeated slashes collapsed, trailing slash removed;
- * then the configured route templates (first match in configured order, matched by hono's own
+ * Order: query string and fragment dropped, repeated slashes collapsed, trailing slash removed,
+ * percent-encoding made canonical (event/percent-encoding.ts: `/caf%c3%a9`, `/caf%C3%A9` and
+ * `/café` are all `/caf%C3%A9`, `%7E` is `~`); then the configured route templates (first match in configured order, matched by hono's own
  * PatternRouter, so `:param`, `:param{regex}` and `*` mean what they mean in hono); otherwise the
  * generic rules turn identifier-like segments into `:id`. The result is at most MAX_PATH_LENGTH.
  */
 import { PatternRouter } from "hono/router/pattern-router";
 import { BoundedCache } from "../shared/bounded-cache";
 import { MAX_PATH_LENGTH } from "./index";
+import { canonicalEncoding, encodedCutAt } from "./percent-encoding";
 
 export type Normaliser = (rawPath: string) => string;
 
@@ -28,7 +30,7 @@ export const isIdSegment = (segment: string): boolean =>
   NUMERIC.test(segment) || UUID.test(segment) || HEX.test(segment) || OPAQUE.test(segment);
 
 /** Query/fragment dropped, slashes collapsed, a leading slash ensured, no trailing slash but `/`. */
-export function cleanPath(rawPath: string): string {
+function tidyPath(rawPath: string): string {
   let path = rawPath.slice(0, MAX_RAW_PATH_LENGTH);
   const end = path.search(/[?#]/);
   if (end >= 0) path = path.slice(0, end);
@@ -36,10 +38,45 @@ export function cleanPath(rawPath: string): string {
   return path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path;
 }
 
-/** Cuts to MAX_PATH_LENGTH without leaving half of a UTF-16 surrogate pair at the end. */
+/**
+ * Query/fragment dropped, slashes collapsed, a leading slash ensured, no trailing slash but `/`,
+ * and the canonical percent-encoding (see event/percent-encoding.ts).
+ */
+export function cleanPath(rawPath: string): string {
+  return canonicalEncoding(tidyPath(rawPath));
+}
+
+/**
+ * A configured route with its literal segments in the canonical encoding, so they match canonical
+ * paths; a `:param` segment (whose `{regex}` may hold "/", braces or "?") is kept as written, and
+ * so is hono's trailing "?" (the last segment is optional).
+ */
+function canonicalRoute(pattern: string): string {
+  const optional = pattern.endsWith("?");
+  const route = optional ? pattern.slice(0, -1) : pattern;
+  let canonical = "";
+  let depth = 0;
+  let start = 0;
+  for (let at = 1; at <= route.length; at++) {
+    const char = route[at];
+    if (char === "{") depth += 1;
+    else if (char === "}") depth = Math.max(0, depth - 1);
+    else if ((char === "/" && depth === 0) || at === route.length) {
+      const segment = route.slice(start, at);
+      canonical += /^\/?:/.test(segment) ? segment : canonicalEncoding(segment);
+      start = at;
+    }
+  }
+  return optional ? `${canonical}?` : canonical;
+}
+
+/**
+ * Cuts to MAX_PATH_LENGTH without leaving half of a `%XX` triplet (or of an encoded UTF-8
+ * character) or half of a UTF-16 surrogate pair at the end.
+ */
 function capLength(path: string): string {
   if (path.length <= MAX_PATH_LENGTH) return path;
-  const cut = path.slice(0, MAX_PATH_LENGTH);
+  const cut = path.slice(0, encodedCutAt(path, MAX_PATH_LENGTH));
   const last = cut.charCodeAt(cut.length - 1);
   return last >= 0xd800 && last <= 0xdbff ? cut.slice(0, -1) : cut;
 }
@@ -66,7 +103,7 @@ export function createNormaliser(
   templates: BoundedCache<string, string> = new BoundedCache(TEMPLATES_KEPT),
 ): Normaliser {
   const router = new PatternRouter<string>();
-  for (const route of routes) router.add("ALL", route, cleanPath(route));
+  for (const route of routes) router.add("ALL", canonicalRoute(route), canonicalRoute(tidyPath(route)));
   const templateOf = (path: string): string => {
     const [matches] = router.match("ALL", path);
     const template = matches[0]?.[0];
