@@ -28,6 +28,19 @@ describe("canonical percent-encoding", () => {
     expect(cleanPath(raw)).toBe(canonical);
   });
 
+  it.each([
+    ["/a/%2E%2E/b", "/b"],
+    ["/a/%2e/b", "/a/b"],
+    ["/a/./b/../c", "/a/c"],
+    ["/../../a", "/a"],
+    ["/a/b/..", "/a"],
+    ["/..", "/"],
+    ["/.well-known/a..b/.x", "/.well-known/a..b/.x"],
+  ])("resolves dot segments as the gateway's URL parser does: %s → %s", (raw, resolved) => {
+    expect(cleanPath(raw)).toBe(resolved);
+    expect(cleanPath(new URL(`http://gateway.test${raw}`).pathname)).toBe(resolved);
+  });
+
   it("does not split a path at an encoded slash or collapse around it", () => {
     expect(cleanPath("/a/%2f%2F/b/")).toBe("/a/%2F%2F/b");
   });

@@ -70,6 +70,17 @@ describe("GET /_pathmeter/api/openapi.json", () => {
     expect(listed.sort()).toEqual([...ENDPOINTS].sort());
   });
 
+  it("describes health with the fields health answers", async () => {
+    const doc = await served();
+    const schema =
+      doc.paths["/api/ops/health"]?.get?.responses?.["200"]?.content?.["application/json"]?.schema;
+    const health = await (await api("/api/ops/health")).json<Record<string, unknown>>();
+    expect(Object.keys(schema?.properties ?? {}).sort()).toEqual(Object.keys(health).sort());
+    expect(Object.keys(schema?.properties?.paths?.properties ?? {}).sort()).toEqual(
+      Object.keys(health.paths as object).sort(),
+    );
+  });
+
   it("declares the query parameters the stats endpoints validate", async () => {
     const doc = await served();
     const names = (path: string) => (doc.paths[path]?.get?.parameters ?? []).map((p) => p.name).sort();

@@ -10,3 +10,4 @@ export * from "./queues";
 export * from "./reset";
 export * from "./storage";
 export * from "./truth";
+export * from "./upstream";

@@ -1,8 +1,8 @@
 /**
  * Ops API: `POST /{job}?now=ISO` runs one scheduled job now, as its cron would at time `now`
- * (default: the current time; a future one only with `future=allow`), and answers the job's report. `POST /?now=ISO` runs what a cron
- * invocation at `now` would run (the same dispatch as the scheduled handler) and answers
- * `{asOf, jobs: [report, ...]}`.
+ * (default: the current time; a future one only with `future=allow`), and answers the job's
+ * report. `POST /?now=ISO` runs what a cron invocation at `now` would run (the same dispatch as
+ * the scheduled handler) and answers `{asOf, jobs: [report, ...]}`.
  */
 import { type Context, Hono } from "hono";
 import type { AppEnv } from "../app-env";

@@ -6,33 +6,9 @@
  * reserved prefix (`/_pathmeter` by default).
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { type CronJob, manifest } from "../manifest";
-import { DEAD_LETTER_LIMITS as DL } from "./dead-letters";
+import { registerOpsPaths } from "./openapi-ops";
+import { failure, guarded, json, object } from "./openapi-parts";
 import { statsApi } from "./stats-routes";
-import { errorSchema } from "./stats-schemas";
-
-const json = (schema: z.ZodType, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
-const failure = (description: string) => json(errorSchema, description);
-const object = (description: string) => z.object({}).catchall(z.unknown()).openapi({ description });
-/** The clock of a job run by hand: ahead of the current time only with future=allow. */
-const jobClock = z.object({
-  now: z.string().optional().openapi({ description: "ISO-8601 or epoch ms; default: the current time" }),
-  future: z.enum(["allow"]).optional().openapi({
-    description:
-      "needed for a `now` more than 5 minutes ahead (tests, drills): cleanup then drops days still accepted",
-  }),
-});
-const guarded = { 401: failure("no or a wrong bearer token") };
-
-/** docs/lifecycle.md: a failed job answers 500; the failure is recorded and a re-run finishes the work. */
-const jobFailed = failure(
-  "the job failed: `internal` with its message (recorded; a re-run finishes the work)",
-);
-
-const CRON_JOB_NAMES = Object.keys(manifest.crons) as [CronJob, ...CronJob[]];
 
 const registry = statsApi.openAPIRegistry;
 registry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
@@ -43,6 +19,12 @@ registry.registerPath({
   summary: "Events from other gateways (JSON array or NDJSON, gzip ok, ≤ 1000 events, ≤ 1 MB)",
   tags: ["ingest"],
   request: {
+    headers: z.object({
+      "content-encoding": z.enum(["gzip", "x-gzip", "deflate", "identity"]).optional().openapi({
+        description:
+          "a compressed body (one gzip member; deflate is zlib); the 1 MB limit counts it decompressed",
+      }),
+    }),
     body: {
       content: {
         "application/json": { schema: z.array(object("an event: ts, method, path, status, durationMs, …")) },
@@ -117,126 +99,8 @@ registry.registerPath({
   },
 });
 
-registry.registerPath({
-  method: "get",
-  path: "/api/ops/health",
-  summary: "Pipeline state: events stored, last batch, rejections, dead letters, jobs, cache",
-  tags: ["ops"],
-  responses: {
-    200: json(
-      z.object({
-        eventsStored: z.number().int(),
-        lastBatchAt: z.string().nullable(),
-        rejected: object("{total, bySourceAndCode}"),
-        deadLetters: z.object({ total: z.number().int(), pending: z.number().int() }),
-        jobs: object("per cron job: {schedule, lastRun}"),
-        cache: z.object({ hits: z.number().int(), misses: z.number().int() }),
-      }),
-      "the health report",
-    ),
-    ...guarded,
-  },
-});
+registerOpsPaths(registry);
 
-registry.registerPath({
-  method: "get",
-  path: "/api/ops/dead-letters",
-  summary: "Dead letters, oldest first",
-  tags: ["ops"],
-  request: {
-    query: z.object({
-      status: z.enum(["pending", "replayed", "all"]).optional(),
-      limit: z
-        .number()
-        .int()
-        .min(1)
-        .max(DL.maxPage)
-        .default(DL.defaultPage)
-        .openapi({ description: "rows per page" }),
-      cursor: z.string().optional(),
-    }),
-  },
-  responses: {
-    200: json(object("{deadLetters, nextCursor}"), "a page"),
-    400: failure("bad parameter"),
-    ...guarded,
-  },
-});
-
-const messageIds = (description: string) => z.array(z.string()).openapi({ description });
-const replayAnswer = z.object({
-  replayed: z.number().int().openapi({ description: "how many dead letters were re-enqueued" }),
-  messageIds: messageIds("the dead letters re-enqueued"),
-  skipped: z
-    .array(z.object({ messageId: z.string(), code: z.string(), message: z.string() }))
-    .openapi({ description: "pending dead letters carrying no valid event (left pending)" }),
-  notFound: messageIds("ids of the body that match no dead letter"),
-  alreadyReplayed: messageIds("ids of the body replayed by an earlier request"),
-});
-
-registry.registerPath({
-  method: "post",
-  path: "/api/ops/dead-letters/replay",
-  summary: "Re-enqueue pending dead letters with their ids unchanged",
-  tags: ["ops"],
-  request: {
-    body: {
-      required: false,
-      content: {
-        "application/json": {
-          schema: z.object({
-            ids: z
-              .array(z.string().min(1).max(DL.maxIdLength))
-              .max(DL.maxReplay)
-              .optional()
-              .openapi({ description: `only these message ids (at most ${DL.maxReplay} a request)` }),
-            limit: z.number().int().min(1).max(DL.maxReplay).default(DL.maxReplay),
-          }),
-        },
-      },
-    },
-  },
-  responses: {
-    200: json(replayAnswer, "what was replayed, and why a named id was not"),
-    400: failure("bad body: not JSON, or `ids`/`limit` out of bounds"),
-    ...guarded,
-  },
-});
-
-registry.registerPath({
-  method: "post",
-  path: "/api/ops/jobs",
-  summary: "Run every job the crons would run at `now`",
-  tags: ["ops"],
-  request: {
-    query: jobClock,
-  },
-  responses: {
-    200: json(object("the jobs' reports"), "the reports"),
-    400: failure("bad now"),
-    500: jobFailed,
-    ...guarded,
-  },
-});
-
-registry.registerPath({
-  method: "post",
-  path: "/api/ops/jobs/{job}",
-  summary: "Run a scheduled job now, as its cron would at `now`",
-  tags: ["ops"],
-  request: {
-    params: z.object({ job: z.enum(CRON_JOB_NAMES).openapi({ param: { name: "job", in: "path" } }) }),
-    query: jobClock,
-  },
-  responses: {
-    200: json(object("the job's report"), "the report"),
-    400: failure("unknown job or bad now"),
-    500: jobFailed,
-    ...guarded,
-  },
-});
-
-// The dashboard's two endpoints (worker/src/dashboard/): served without the bearer header.
 registry.registerPath({
   method: "get",
   path: "/dashboard",

@@ -1,8 +1,8 @@
 /**
  * Ops API: `GET /health` — the pipeline's state at a glance: events stored, last batch, rejected
  * and dead-letter counts, the last run of every scheduled job, today's distinct paths against the
- * per-day cap, and the stats cache's hits and misses (cache-counts.ts). Every read is over a small bookkeeping table (never a count over
- * traffic_events), so health stays cheap at any volume.
+ * per-day cap, and the stats cache's hits and misses (cache-counts.ts). Every read is over a
+ * small bookkeeping table (never a count over traffic_events), so health stays cheap at any volume.
  */
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env";

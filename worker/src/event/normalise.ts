@@ -4,9 +4,11 @@
  *
  * Order: query string and fragment dropped, repeated slashes collapsed, trailing slash removed,
  * percent-encoding made canonical (event/percent-encoding.ts: `/caf%c3%a9`, `/caf%C3%A9` and
- * `/café` are all `/caf%C3%A9`, `%7E` is `~`); then the configured route templates (first match in configured order, matched by hono's own
- * PatternRouter, so `:param`, `:param{regex}` and `*` mean what they mean in hono); otherwise the
- * generic rules turn identifier-like segments into `:id`. The result is at most MAX_PATH_LENGTH.
+ * `/café` are all `/caf%C3%A9`, `%7E` is `~`), dot segments resolved; then the configured route
+ * templates (first match in configured order, matched by hono's own PatternRouter, so `:param`,
+ * `:param{regex}` and `*` mean what they mean in hono; a `{regex}` sees the canonical path);
+ * otherwise the generic rules turn identifier-like segments into `:id`. The result is at most
+ * MAX_PATH_LENGTH.
  */
 import { PatternRouter } from "hono/router/pattern-router";
 import { BoundedCache } from "../shared/bounded-cache";
@@ -40,10 +42,25 @@ function tidyPath(rawPath: string): string {
 
 /**
  * Query/fragment dropped, slashes collapsed, a leading slash ensured, no trailing slash but `/`,
- * and the canonical percent-encoding (see event/percent-encoding.ts).
+ * the canonical percent-encoding (see event/percent-encoding.ts), dot segments resolved.
  */
 export function cleanPath(rawPath: string): string {
-  return canonicalEncoding(tidyPath(rawPath));
+  return withoutDotSegments(canonicalEncoding(tidyPath(rawPath)));
+}
+
+/**
+ * `.` and `..` segments resolved (RFC 3986 §5.2.4), as the gateway's URL parser already does for
+ * its paths: an ingested `/a/%2E%2E/b` (decoded to `/a/../b`) or `/a/./b` gives the gateway's `/b`
+ * or `/a/b`. Never above the root.
+ */
+function withoutDotSegments(path: string): string {
+  if (!path.includes("/.")) return path;
+  const kept: string[] = [];
+  for (const segment of path.split("/").slice(1)) {
+    if (segment === "..") kept.pop();
+    else if (segment !== ".") kept.push(segment);
+  }
+  return `/${kept.join("/")}`;
 }
 
 /**
