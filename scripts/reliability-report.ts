@@ -24,8 +24,11 @@ const SUITES = [
   "tests/e2e/faults-stack.test.ts",
   "tests/e2e/faults-queue.test.ts",
   "tests/worker/hostile-ingest.test.ts",
+  "tests/worker/ingest-compressed.test.ts",
   "tests/worker/hostile-consumer.test.ts",
   "tests/worker/hostile-gateway.test.ts",
+  "tests/worker/gateway-unusual.test.ts",
+  "tests/worker/path-encoding.test.ts",
   "tests/worker/gateway-bodies.test.ts",
   "tests/worker/gateway-bodies-any.test.ts",
   "tests/worker/hostile-query.test.ts",
@@ -105,6 +108,13 @@ const NOT_DONE = [
   "  cleaned event, arriving within MAX_EVENT_AGE_DAYS, was counted twice. Fixed on main by the",
   "  write path (issue 8: a day's detail rows are dropped only once it has left the acceptance window);",
   "  the scenario now passes and guards it.",
+  "- Found by a new user trying the local stack (session 5) and fixed, each with a test:",
+  "  ingested events without `id`/`requestId` that differed only in method, status, duration or",
+  "  bytes got one id and all but one were dropped as duplicates; a job run by hand with a future",
+  "  `now` could clean up days the ingest API still accepts (duplicates then counted twice; now",
+  "  refused without `future=allow`); `Expect: 100-continue` made every such gateway request a",
+  "  502; a dead-letter replay with 200,000 ids was a 500; gzip ingest bodies were refused with",
+  "  binary echoed back; one path split into several rows by its percent-encoding.",
 ];
 
 function render(report: JsonReport, commit: string, loadSection: string): string {
