@@ -47,6 +47,18 @@ describe("replay by ids", () => {
     expect(sent).toEqual([]);
   });
 
+  it("answers 400 to a misspelt field rather than replaying every pending dead letter", async () => {
+    const { status, answer, sent } = await replay({ id: ["k0"] });
+    expect(status).toBe(400);
+    expect(answer).toEqual({
+      error: {
+        code: "invalid_parameter",
+        message: 'unknown field "id": the body takes only "ids" and "limit"',
+      },
+    });
+    expect(sent).toEqual([]);
+  });
+
   it("accepts 1000 ids, the cap, and answers 400 to 1001", async () => {
     const ids = Array.from({ length: 1_000 }, (_, i) => `absent-${i}`);
     const atCap = await replay({ ids });

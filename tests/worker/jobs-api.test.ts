@@ -46,6 +46,11 @@ describe("POST /api/ops/jobs/{job}", () => {
       expect(error.code).toBe("invalid_parameter");
       expect(error.message).toMatch(/1440 minutes ahead.*future=allow/);
     }
+    const misspelt = await api(`/api/ops/jobs/capacity?now=${tomorrow}&future=yes`, { method: "POST" });
+    expect(misspelt.status).toBe(400);
+    expect(((await misspelt.json()) as { error: { message: string } }).error.message).toBe(
+      'future must be "allow", got "yes"',
+    );
     expect(await runs()).toBe(before);
     // Within the clock skew the ingest API allows, and with the opt-in, it runs.
     const soon = new Date(Date.now() + 60_000).toISOString();

@@ -29,4 +29,15 @@ it("counts /caf%c3%a9/x, /caf%C3%A9/x (gateway) and /café/x (ingest) as one pat
   expect(paths.map(({ path, requests }) => ({ path, requests }))).toEqual([
     { path: "/caf%C3%A9/x", requests: 3 },
   ]);
+
+  // The time series' path filter takes the path in any of these spellings (the query parser hands
+  // `path=/caf%C3%A9/x` over decoded, as /café/x), and a trailing slash.
+  for (const spelling of ["/caf%C3%A9/x", "/café/x", "/caf%c3%a9/x/"]) {
+    const series = await statsJson<{ path: string; points: { requests: number }[] }>("timeseries", {
+      ...range,
+      path: spelling,
+    });
+    expect(series.path, spelling).toBe("/caf%C3%A9/x");
+    expect(series.points.map((p) => p.requests)).toEqual([3]);
+  }
 });

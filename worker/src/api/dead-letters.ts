@@ -80,6 +80,10 @@ async function readReplayBody(req: Request): Promise<{ ids?: string[]; limit?: n
   }
   if (typeof body !== "object" || body === null || Array.isArray(body))
     throw badParameter("body must be a JSON object");
+  // A misspelt key ({"id": [...]}) must not read as {} — that replays every pending dead letter.
+  const unknown = Object.keys(body).filter((key) => key !== "ids" && key !== "limit");
+  if (unknown.length > 0)
+    throw badParameter(`unknown field ${JSON.stringify(unknown[0])}: the body takes only "ids" and "limit"`);
   const { ids, limit } = body as Record<string, unknown>;
   if (limit !== undefined && typeof limit !== "number") throw badParameter("limit must be a number");
   return { ...(ids !== undefined ? { ids: checkIds(ids) } : {}), ...(limit !== undefined ? { limit } : {}) };

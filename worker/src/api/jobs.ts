@@ -29,8 +29,11 @@ function nowOf(c: Context<AppEnv>): number {
   const raw = c.req.query("now");
   if (raw === undefined) return Date.now();
   const now = parseInstant("now", raw);
+  const future = c.req.query("future");
+  if (future !== undefined && future !== "allow")
+    throw new ApiError(400, "invalid_parameter", `future must be "allow", got ${JSON.stringify(future)}`);
   const ahead = now - Date.now();
-  if (ahead > MAX_AHEAD_MS && c.req.query("future") !== "allow")
+  if (ahead > MAX_AHEAD_MS && future !== "allow")
     throw new ApiError(
       400,
       "invalid_parameter",

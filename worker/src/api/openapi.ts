@@ -6,9 +6,37 @@
  * reserved prefix (`/_pathmeter` by default).
  */
 import { createRoute, z } from "@hono/zod-openapi";
+import { EVENT_METHODS } from "../event";
 import { registerOpsPaths } from "./openapi-ops";
 import { failure, guarded, json, object } from "./openapi-parts";
 import { statsApi } from "./stats-routes";
+
+/** One ingested event, as the ingest API validates it (ingest/event-schema.ts, ingest/validate.ts). */
+const ingestEvent = z
+  .object({
+    ts: z
+      .number()
+      .int()
+      .openapi({ description: "request start, epoch ms; ≤ MAX_EVENT_AGE_DAYS old, ≤ 5 min ahead" }),
+    method: z.enum(EVENT_METHODS).openapi({ description: "any case; OTHER for a method outside the list" }),
+    path: z
+      .string()
+      .openapi({ description: 'starts with "/"; normalised to a template, cut at 256 characters' }),
+    status: z.number().int().min(100).max(599),
+    durationMs: z.number().min(0).max(86_400_000),
+    bytes: z.number().int().min(0).nullable().optional().openapi({ description: "response body size" }),
+    id: z
+      .string()
+      .optional()
+      .openapi({ description: "the event's id (stored once per id); derived when absent" }),
+    requestId: z
+      .string()
+      .optional()
+      .openapi({ description: "your gateway's request id, part of a derived id" }),
+    clientIp: z.string().optional().openapi({ description: "hashed with the gateway's key; never stored" }),
+    clientHash: z.string().optional().openapi({ description: "instead of clientIp: your own client key" }),
+  })
+  .openapi("IngestEvent");
 
 const registry = statsApi.openAPIRegistry;
 registry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
@@ -27,7 +55,7 @@ registry.registerPath({
     }),
     body: {
       content: {
-        "application/json": { schema: z.array(object("an event: ts, method, path, status, durationMs, …")) },
+        "application/json": { schema: z.array(ingestEvent) },
         "application/x-ndjson": { schema: { type: "string" } },
       },
     },

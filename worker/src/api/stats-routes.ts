@@ -6,6 +6,7 @@
  */
 import { createRoute, OpenAPIHono, type z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env";
+import { canonicalTemplate } from "../event/normalise";
 import { errorBody } from "../shared/api-error";
 import { DAY_MS, HOUR_MS, isoTime } from "../shared/time";
 import { type CachePolicy, statsCache } from "./cache";
@@ -170,14 +171,16 @@ statsApi.openapi(timeseriesRoute, async (c) => {
     defaultSpanMs: daily ? 30 * DAY_MS : DAY_MS,
     maxSpanMs: (daily ? RANGE_LIMITS.maxDailyDays : RANGE_LIMITS.maxHourlyDays) * DAY_MS,
   });
-  const filter = { ...(q.path ? { path: q.path } : {}), ...(q.method ? { method: q.method } : {}) };
+  // As stored: `/café/x` (what the query parser makes of `/caf%C3%A9/x`) is `/caf%C3%A9/x`.
+  const path = q.path === undefined ? undefined : canonicalTemplate(q.path);
+  const filter = { ...(path ? { path } : {}), ...(q.method ? { method: q.method } : {}) };
   const points = await readTimeseries(c.env.DB, { range, stepMs: daily ? DAY_MS : HOUR_MS, filter });
   return c.json(
     {
       from: isoTime(range.fromHour),
       to: isoTime(range.toHour),
       granularity: q.granularity,
-      path: q.path ?? null,
+      path: path ?? null,
       method: q.method ?? null,
       points,
     },

@@ -88,6 +88,17 @@ function canonicalRoute(pattern: string): string {
 }
 
 /**
+ * A template given to filter by (the stats API's `path`), spelled as stored templates are: literal
+ * segments in the canonical encoding, `:param{regex}` segments as written, no trailing slash, at
+ * most MAX_PATH_LENGTH. A value not starting with "/" (`(other)`) is kept as it is.
+ */
+export function canonicalTemplate(template: string): string {
+  if (!template.startsWith("/")) return template;
+  const trimmed = template.length > 1 ? template.replace(/\/+$/, "") || "/" : template;
+  return capLength(canonicalRoute(trimmed));
+}
+
+/**
  * Cuts to MAX_PATH_LENGTH without leaving half of a `%XX` triplet (or of an encoded UTF-8
  * character) or half of a UTF-16 surrogate pair at the end.
  */
