@@ -39,7 +39,9 @@ describe("a served path with another method", () => {
     expect(res.headers.get("Allow")?.split(", ")).toEqual(served);
     const body = await res.json<{ error: { code: string; message: string } }>();
     expect(body.error.code).toBe("method_not_allowed");
-    expect(body.error.message).toContain(wrong);
+    expect(body.error.message).toBe(
+      `${wrong} is not served at /_pathmeter${path}; use ${served.join(" or ")}`,
+    );
   });
 
   it("answers HEAD and OPTIONS on a POST-only endpoint the same way", async () => {
@@ -63,6 +65,9 @@ it("answers 404 for a path with no endpoint, whatever the method, a served path 
     for (const method of ["GET", "POST"]) {
       const res = await api(path, { method });
       expect(res.status, `${method} ${path}`).toBe(404);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toBe(
+        `no pathmeter endpoint at ${method} /_pathmeter${path}`,
+      );
       expect(res.headers.get("Allow")).toBeNull();
     }
 });

@@ -58,6 +58,15 @@ describe("CSV", () => {
     }
   });
 
+  it("weighs Accept by its q-values: text/csv;q=0 is a no, the higher q wins", async () => {
+    const typeFor = async (accept: string) =>
+      (await getStats("summary", ALL_DAYS, { headers: { Accept: accept } })).headers.get("Content-Type");
+    expect(await typeFor("text/csv;q=0, application/json")).toMatch(/^application\/json/);
+    expect(await typeFor("text/csv;q=0.5, application/json")).toMatch(/^application\/json/);
+    expect(await typeFor("application/json;q=0.5, text/csv")).toMatch(/^text\/csv/);
+    expect(await typeFor("text/html,application/xhtml+xml,*/*;q=0.8")).toMatch(/^application\/json/);
+  });
+
   it("answers an empty CSV with its header row", async () => {
     const res = await getStats("paths", { from: DAYS.hot + 5 * DAY, to: DAYS.hot + 6 * DAY, format: "csv" });
     expect(await res.text()).toBe(

@@ -48,14 +48,18 @@ reserved.route("/api/snapshot", snapshotRoutes);
 const allowedAt = allowedMethods(reserved.routes);
 reserved.all("*", (c) => {
   const allowed = allowedAt(c.req.path);
+  // Said as the caller wrote it: with the reserved prefix this app is served under.
+  const asked = `${c.get("config").reservedPrefix}${c.req.path === "/" ? "" : c.req.path}`;
   if (allowed.length > 0)
     throw new ApiError(
       405,
       "method_not_allowed",
-      `${c.req.method} is not served at ${c.req.path}; use ${allowed.join(" or ")}`,
-      { Allow: allowed.join(", ") },
+      `${c.req.method} is not served at ${asked}; use ${allowed.join(" or ")}`,
+      {
+        Allow: allowed.join(", "),
+      },
     );
-  throw new ApiError(404, "not_found", `no pathmeter endpoint at ${c.req.method} ${c.req.path}`);
+  throw new ApiError(404, "not_found", `no pathmeter endpoint at ${c.req.method} ${asked}`);
 });
 
 /**

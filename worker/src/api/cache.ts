@@ -17,6 +17,7 @@
  */
 import type { z } from "@hono/zod-openapi";
 import type { Context, MiddlewareHandler } from "hono";
+import { accepts } from "hono/accepts";
 import type { AppEnv } from "../app-env";
 import { readDataVersion } from "../db/stats-cache-counters";
 import { DAY_MS, HOUR_MS, hourOf } from "../shared/time";
@@ -59,9 +60,12 @@ function rangeEnd(params: URLSearchParams, names: readonly string[]): number | n
   return end;
 }
 
+/** `format` decides; without it the Accept header, q-values honoured (`text/csv;q=0` is a no). */
 const wantsCsv = (c: Context<AppEnv>): boolean => {
   const format = c.req.query("format");
-  return format === "csv" || (format !== "json" && (c.req.header("Accept") ?? "").includes("text/csv"));
+  if (format !== undefined) return format === "csv";
+  const supports = ["application/json", "text/csv"];
+  return accepts(c, { header: "Accept", supports, default: "application/json" }) === "text/csv";
 };
 
 async function etagOf(body: string): Promise<string> {
