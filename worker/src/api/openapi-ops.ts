@@ -26,7 +26,6 @@ const jobFailed = failure(
   "the job failed: `internal` with its message (recorded; a re-run finishes the work)",
 );
 
-/** Registers the ops endpoints on the document's registry. */
 const messageIds = (description: string) => z.array(z.string()).openapi({ description });
 const replayAnswer = z.object({
   replayed: z.number().int().openapi({ description: "how many dead letters were re-enqueued" }),
@@ -166,8 +165,6 @@ function registerJobs(registry: OpenAPIRegistry): void {
       ...guarded,
     },
   });
-
-  // The dashboard's two endpoints (worker/src/dashboard/): served without the bearer header.
 }
 
 /** Registers the ops endpoints on the document's registry, in the order they are listed. */

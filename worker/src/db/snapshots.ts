@@ -4,7 +4,10 @@
  * allocated, then published once its KV keys are written, and pruned when its paths key is gone.
  */
 
-/** The latest published version, the job clock it was taken at and the digest of its content; null before the first one. */
+/**
+ * The latest published version, the job clock it was taken at and the digest of its content;
+ * null before the first one.
+ */
 export async function readLatestPublished(
   db: D1Database,
 ): Promise<{ version: number; asOf: number; digest: string } | null> {

@@ -107,7 +107,10 @@ export interface CheckedFields {
   requestId?: string | undefined;
 }
 
-/** The TrafficEvent of checked fields: path normalised, id derived as the gateway derives it (event/id.ts). */
+/**
+ * The TrafficEvent of checked fields: path normalised, id derived as the gateway derives it
+ * (event/id.ts).
+ */
 export async function buildIngestedEvent(
   fields: CheckedFields,
   clientHash: string,

@@ -23,20 +23,21 @@ import { readTopPaths } from "./snapshot-paths";
 const MIN_INTERVAL_MS = 1_000;
 
 export const snapshot: JobFn = async function snapshot({ env, config, now }) {
-  const range = { fromHour: hourOf(now) - 23 * HOUR_MS, toHour: hourOf(now) + HOUR_MS };
-  const paths = await readTopPaths(env.DB, range, config.snapshotTopN);
-  const content = { from: isoTime(range.fromHour), to: isoTime(range.toHour), n: config.snapshotTopN, paths };
-  const digest = await sha256Hex(JSON.stringify(content));
-  const latest = await readLatestPublished(env.DB);
-  if (latest?.digest === digest)
-    return { outcome: "ok", details: { published: null, unchanged: latest.version, paths: paths.length } };
   // A run at an earlier clock (a backdated ops run, a delayed invocation) never replaces a newer
   // snapshot as `latest`: dashboards would go back in time. A latest dated after the wall clock (an
   // ops run with a mistyped future ?now=) is replaced as before, or it would freeze the cron.
+  // Checked first: a run that cannot publish reads no paths.
+  const latest = await readLatestPublished(env.DB);
   if (latest && now < latest.asOf && latest.asOf <= Date.now()) {
     const reason = `snapshot ${latest.version}, as of ${isoTime(latest.asOf)}, is newer than this run's clock`;
     return { outcome: "ok", details: { published: null, skipped: reason } };
   }
+  const range = { fromHour: hourOf(now) - 23 * HOUR_MS, toHour: hourOf(now) + HOUR_MS };
+  const paths = await readTopPaths(env.DB, range, config.snapshotTopN);
+  const content = { from: isoTime(range.fromHour), to: isoTime(range.toHour), n: config.snapshotTopN, paths };
+  const digest = await sha256Hex(JSON.stringify(content));
+  if (latest?.digest === digest)
+    return { outcome: "ok", details: { published: null, unchanged: latest.version, paths: paths.length } };
 
   const createdAt = Date.now();
   const allocated = await allocateVersion(env.DB, {
